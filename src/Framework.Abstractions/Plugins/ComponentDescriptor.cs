@@ -1,0 +1,43 @@
+namespace AlignFx.Abstractions.Plugins;
+
+/// <summary>
+/// One named component a plugin offers. Manifests refer to components by <see cref="Kind"/> and
+/// <see cref="Name"/>, never by CLR type name.
+/// </summary>
+/// <param name="Kind">The role the component plays; one of <see cref="ComponentKinds"/>.</param>
+/// <param name="Name">The name a manifest uses, in kebab-case (for example <c>ppo</c>, <c>simulated-human</c>).</param>
+/// <param name="ImplementationType">The class the host instantiates (through dependency injection).</param>
+/// <param name="OptionsType">The typed options class the manifest's <c>options</c> bind to; it must have a public parameterless constructor whose property values are the defaults.</param>
+/// <param name="Description">One line shown by <c>alignfx plugins</c>.</param>
+public sealed record ComponentDescriptor(
+    string Kind,
+    string Name,
+    Type ImplementationType,
+    Type OptionsType,
+    string Description)
+{
+    /// <summary>The plugin that registered the component (filled in by the host when it loads the plugin).</summary>
+    public string Plugin { get; init; } = "";
+}
+
+/// <summary>The kinds of component a manifest can name.</summary>
+public static class ComponentKinds
+{
+    /// <summary>A task: prompts by split, gold evaluation, pretraining data.</summary>
+    public const string Task = "task";
+    /// <summary>A policy (language model or other) that generates responses.</summary>
+    public const string Policy = "policy";
+    /// <summary>A source of feedback records (simulated humans, AI judges, oversight-assisted judges).</summary>
+    public const string FeedbackSource = "feedback-source";
+    /// <summary>A reward model (learned, rule, gold, ensemble, multi-objective).</summary>
+    public const string RewardModel = "reward-model";
+    /// <summary>A policy optimiser (PPO, best-of-n, ...).</summary>
+    public const string Optimizer = "optimizer";
+    /// <summary>An oversight method (debate, consultancy, critique and revision).</summary>
+    public const string Oversight = "oversight";
+    /// <summary>A pipeline stage (pretrain, collect-feedback, train-reward-model, optimise, oversee, evaluate, report).</summary>
+    public const string Stage = "stage";
+
+    /// <summary>Every kind, in the order <c>alignfx plugins</c> lists them.</summary>
+    public static IReadOnlyList<string> All { get; } = [Task, Policy, Stage, FeedbackSource, RewardModel, Optimizer, Oversight];
+}

@@ -296,7 +296,7 @@ public static partial class ManifestLoader
             }
 
             var written = item.GetString()!;
-            var full = Path.GetFullPath(Path.Combine(baseDirectory, written));
+            var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Path.Combine(baseDirectory, written)));
             if (written.Length == 0)
                 context.Error(itemPath, "must not be empty");
             else if (!Directory.Exists(full))
@@ -353,9 +353,9 @@ public static partial class ManifestLoader
     {
         if (element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out var value))
             return value;
-        context.Error(path, element.ValueKind == JsonValueKind.Number
-            ? $"expected an integer in [{int.MinValue}, {int.MaxValue}], found {element.GetRawText()}"
-            : $"expected an integer, found {Found(element)}");
+        context.Error(path, element.ValueKind != JsonValueKind.Number ? $"expected an integer, found {Found(element)}"
+            : element.TryGetDecimal(out var exact) && decimal.Truncate(exact) == exact ? $"must be in [{int.MinValue}, {int.MaxValue}]"
+            : $"expected an integer, found {element.GetRawText()}");
         return null;
     }
 

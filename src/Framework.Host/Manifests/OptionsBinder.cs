@@ -241,7 +241,7 @@ internal sealed class OptionsBinder(BindContext context)
         else if (names.Count == 0)
             context.Error(path, $"unknown option '{name}'; {owner ?? "this object"} takes no options");
         else
-            context.Error(path, $"unknown option '{name}'; the options of {owner ?? "this object"} are: {string.Join(", ", names)}");
+            context.Error(path, $"unknown option '{name}'; the options {(owner is null ? "here" : "of " + owner)} are: {string.Join(", ", names)}");
     }
 
     private (bool Ok, object? Value) BindValue(JsonElement json, Type type, string path, NullabilityInfo? nullability, string? componentKind)
@@ -358,7 +358,8 @@ internal sealed class OptionsBinder(BindContext context)
         {
             var (itemOk, value) = BindValue(item, elementType, JsonPath.Index(path, i++), elementNullability, componentKind);
             ok &= itemOk;
-            items.Add(value);
+            if (itemOk)
+                items.Add(value);
         }
 
         if (!ok)
@@ -385,7 +386,8 @@ internal sealed class OptionsBinder(BindContext context)
         {
             var (itemOk, value) = BindValue(member.Value, valueType, JsonPath.Property(path, member.Name), nullability?.GenericTypeArguments.ElementAtOrDefault(1), componentKind);
             ok &= itemOk;
-            dictionary[member.Name] = value;
+            if (itemOk)
+                dictionary[member.Name] = value;
         }
 
         return ok ? (true, type.IsAssignableFrom(dictionary.GetType()) ? dictionary : Activator.CreateInstance(type, dictionary)) : (false, null);
@@ -410,9 +412,7 @@ internal sealed class OptionsBinder(BindContext context)
 
             if (attribute.IsValid(value))
                 continue;
-            context.Error(path, attribute.ErrorMessage is not null || attribute.ErrorMessageResourceType is not null
-                ? LowerFirst(attribute.FormatErrorMessage(jsonName))
-                : ValidationMessages.For(attribute, value, jsonName));
+            context.Error(path, ValidationMessages.For(attribute, value, jsonName));
         }
     }
 
@@ -500,7 +500,7 @@ internal sealed class OptionsBinder(BindContext context)
 
     /// <summary>A nested options object: a class the binder fills property by property.</summary>
     internal static bool IsOptionsClass(Type type) =>
-        type.IsClass && !type.IsAbstract && type != typeof(string) && !typeof(IEnumerable).IsAssignableFrom(type)
+        type.IsClass && !type.IsAbstract && type != typeof(string) && type != typeof(ComponentRef) && !typeof(IEnumerable).IsAssignableFrom(type)
         && type.GetConstructor(Type.EmptyTypes) is not null;
 
     internal static string Describe(Type type)

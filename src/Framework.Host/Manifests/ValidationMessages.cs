@@ -2,7 +2,10 @@ using System.ComponentModel.DataAnnotations;
 
 namespace AlignFx.Host.Manifests;
 
-/// <summary>Plain sentences for failed DataAnnotations attributes (in place of the framework's "The field X must ..." defaults).</summary>
+/// <summary>
+/// Plain sentences for failed DataAnnotations attributes, in place of the framework's "The field X must ..." defaults.
+/// Attributes this class does not know (custom ones, EmailAddress, ...) keep their own message.
+/// </summary>
 internal static class ValidationMessages
 {
     public static string For(ValidationAttribute attribute, object? value, string jsonName) => attribute switch

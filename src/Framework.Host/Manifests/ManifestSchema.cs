@@ -16,7 +16,6 @@ namespace AlignFx.Host.Manifests;
 public static class ManifestSchema
 {
     private const string Draft = "https://json-schema.org/draft/2020-12/schema";
-    private static readonly NullabilityInfoContext Nullability = new();
 
     /// <summary>The schema as indented JSON text (what <c>alignfx schema</c> prints).</summary>
     public static string GenerateText(IComponentCatalog catalog) => CanonicalJson.Write(Generate(catalog));
@@ -300,9 +299,10 @@ public static class ManifestSchema
 
     private static JsonObject PropertySchema(PropertyInfo property, HashSet<Type> visiting)
     {
-        var info = Nullability.Create(property);
+        // A [Required] option may be declared nullable (to have no default) but a manifest may not write null.
+        var info = property.IsDefined(typeof(RequiredAttribute)) ? null : new NullabilityInfoContext().Create(property);
         var kind = property.GetCustomAttribute<ComponentKindAttribute>()?.Kind;
-        var schema = TypeSchema(property.PropertyType, info, kind, visiting);
+        var schema = TypeSchema(property.IsDefined(typeof(RequiredAttribute)) ? Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType : property.PropertyType, info, kind, visiting);
         if (property.GetCustomAttribute<DescriptionAttribute>()?.Description is { Length: > 0 } description)
             schema["description"] = description;
 

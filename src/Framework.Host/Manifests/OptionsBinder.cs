@@ -14,7 +14,8 @@ namespace AlignFx.Host.Manifests;
 /// </summary>
 internal sealed class OptionsBinder(BindContext context)
 {
-    private static readonly NullabilityInfoContext Nullability = new();
+    // Not thread-safe, so one per binder (a binder serves one manifest on one thread).
+    private readonly NullabilityInfoContext _nullability = new();
 
     /// <summary>Binds a component's options (<paramref name="json"/> null: all defaults) and validates them.</summary>
     /// <param name="reservedKeys">Keys of the JSON object that are not options (a stage's <c>stage</c> and <c>id</c>).</param>
@@ -107,9 +108,8 @@ internal sealed class OptionsBinder(BindContext context)
         }
 
         var reference = new ComponentRef { Name = name, Options = options?.Clone() };
-        return BindResolved(reference, kind, path, name.Length == 0 ? path : json.ValueKind == JsonValueKind.Object ? JsonPath.Property(path, "name") : path, optionsPath, options, note: null)
-            ? reference
-            : null;
+        var namePath = json.ValueKind == JsonValueKind.Object ? JsonPath.Property(path, "name") : path;
+        return BindResolved(reference, kind, path, namePath, optionsPath, options, note: null) ? reference : null;
     }
 
     private bool BindResolved(ComponentRef reference, string kind, string path, string namePath, string optionsPath, JsonElement? options, string? note)
@@ -168,7 +168,7 @@ internal sealed class OptionsBinder(BindContext context)
                 }
 
                 written.Add(property);
-                var (ok, value) = BindValue(member.Value, property.PropertyType, memberPath, Nullability.Create(property), property.GetCustomAttribute<ComponentKindAttribute>()?.Kind);
+                var (ok, value) = BindValue(member.Value, property.PropertyType, memberPath, _nullability.Create(property), property.GetCustomAttribute<ComponentKindAttribute>()?.Kind);
                 if (ok)
                     property.SetValue(instance, value);
                 else

@@ -1,0 +1,360 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AlignFx.Abstractions.Plugins;
+
+namespace AlignFx.Host.Manifests;
+
+/// <summary>
+/// Binds a compare manifest: seeds, arms (full pipelines, or the base with a JSON merge patch applied), budgets
+/// every arm must spend equally, and the metrics to report.
+/// </summary>
+internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, string baseDirectory, List<ManifestError> errors)
+{
+    private static readonly string[] Fields = ["$schema", "name", "description", "seeds", "plugins", "base", "arms", "budgets", "report"];
+    private static readonly string[] ArmFields = ["name", "pipeline", "overrides"];
+    private const string PatchedNote = " (path in the arm's pipeline after its overrides are applied to base)";
+
+    private readonly BindContext _context = new(catalog, map.PositionOf);
+
+    public CompareManifest? Bind(JsonElement root)
+    {
+        try
+        {
+            return BindCore(root);
+        }
+        finally
+        {
+            errors.AddRange(_context.Errors);
+        }
+    }
+
+    private CompareManifest? BindCore(JsonElement root)
+    {
+        const string path = JsonPath.Root;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            _context.Error(path, $"expected a compare manifest (an object), found {ManifestLoader.Found(root)}");
+            return null;
+        }
+
+        ManifestLoader.CheckFields(root, path, Fields, "a compare manifest", _context);
+        var name = ManifestLoader.RequiredString(root, path, "name", _context);
+        var description = ManifestLoader.OptionalString(root, path, "description", _context);
+        ManifestLoader.OptionalString(root, path, "$schema", _context);
+        var plugins = ManifestLoader.PluginDirectories(root, path, baseDirectory, _context);
+        var seeds = Seeds(root);
+        var (baseNode, baseErrors) = Base(root);
+        var arms = Arms(root, baseNode, baseErrors);
+        var budgets = BudgetsWanted(root);
+        var metrics = ReportMetrics(root);
+        if (arms is not null && budgets is not null)
+            CheckBudgets(arms, budgets);
+
+        if (errors.Count > 0 || _context.ErrorCount > 0 || name is null || seeds is null || arms is null || budgets is null || metrics is null)
+            return null;
+        var allPlugins = plugins.Concat(arms.SelectMany(a => a.Pipeline.PluginDirectories)).Distinct(StringComparer.Ordinal).ToList();
+        return new CompareManifest(name, description, seeds, arms, budgets, metrics, allPlugins);
+    }
+
+    private List<int>? Seeds(JsonElement root)
+    {
+        const string path = "$.seeds";
+        if (!root.TryGetProperty("seeds", out var seeds))
+        {
+            _context.Error(JsonPath.Root, "missing required field 'seeds' (the seeds every arm runs with)");
+            return null;
+        }
+
+        if (seeds.ValueKind != JsonValueKind.Array)
+        {
+            _context.Error(path, $"expected an array of integers, found {ManifestLoader.Found(seeds)}");
+            return null;
+        }
+
+        if (seeds.GetArrayLength() == 0)
+        {
+            _context.Error(path, "must list at least one seed");
+            return null;
+        }
+
+        var result = new List<int>();
+        var ok = true;
+        var i = 0;
+        foreach (var item in seeds.EnumerateArray())
+        {
+            var itemPath = JsonPath.Index(path, i++);
+            if (ManifestLoader.Integer(item, itemPath, _context) is not { } seed)
+                ok = false;
+            else if (result.Contains(seed))
+                ok = Fail(itemPath, $"seed {seed} is listed more than once");
+            else
+                result.Add(seed);
+        }
+
+        return ok ? result : null;
+    }
+
+    /// <summary>The base pipeline as written, and the errors it has on its own (reported once, at <c>$.base</c>).</summary>
+    private (JsonNode? Node, HashSet<(string, string)> Errors) Base(JsonElement root)
+    {
+        var baseErrors = new HashSet<(string, string)>();
+        if (!root.TryGetProperty("base", out var element))
+            return (null, baseErrors);
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            _context.Error("$.base", $"expected a pipeline manifest (an object), found {ManifestLoader.Found(element)}");
+            return (null, baseErrors);
+        }
+
+        var context = new BindContext(catalog, map.PositionOf);
+        ManifestLoader.BindPipeline(element, "$.base", baseDirectory, context, defaultName: "base");
+        foreach (var error in context.Errors)
+        {
+            baseErrors.Add((JsonPath.Rebase(error.Path, "$.base", "$"), error.Message));
+            _context.Errors.Add(error);
+        }
+
+        return (JsonNode.Parse(element.GetRawText()), baseErrors);
+    }
+
+    private List<CompareArm>? Arms(JsonElement root, JsonNode? baseNode, HashSet<(string, string)> baseErrors)
+    {
+        const string path = "$.arms";
+        if (!root.TryGetProperty("arms", out var arms))
+        {
+            _context.Error(JsonPath.Root, "missing required field 'arms' (the pipelines to compare)");
+            return null;
+        }
+
+        if (arms.ValueKind != JsonValueKind.Array)
+        {
+            _context.Error(path, $"expected an array of arms, found {ManifestLoader.Found(arms)}");
+            return null;
+        }
+
+        if (arms.GetArrayLength() == 0)
+        {
+            _context.Error(path, "must list at least one arm");
+            return null;
+        }
+
+        var result = new List<CompareArm>();
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        var ok = true;
+        var i = 0;
+        foreach (var arm in arms.EnumerateArray())
+        {
+            var armPath = JsonPath.Index(path, i++);
+            if (arm.ValueKind != JsonValueKind.Object)
+            {
+                ok = Fail(armPath, $"expected an arm (an object with 'name' and 'pipeline' or 'overrides'), found {ManifestLoader.Found(arm)}");
+                continue;
+            }
+
+            ManifestLoader.CheckFields(arm, armPath, ArmFields, "an arm", _context);
+            var name = ManifestLoader.RequiredString(arm, armPath, "name", _context);
+            if (name is not null)
+            {
+                if (names.TryGetValue(name, out var first))
+                    ok = Fail(JsonPath.Property(armPath, "name"), $"duplicate arm name '{name}' (also used by {first})");
+                else
+                    names[name] = armPath;
+            }
+
+            var hasPipeline = arm.TryGetProperty("pipeline", out var pipeline);
+            var hasOverrides = arm.TryGetProperty("overrides", out var overrides);
+            PipelineManifest? bound = null;
+            if (hasPipeline && hasOverrides)
+            {
+                ok = Fail(armPath, "give either 'pipeline' or 'overrides', not both");
+            }
+            else if (hasPipeline)
+            {
+                bound = ManifestLoader.BindPipeline(pipeline, JsonPath.Property(armPath, "pipeline"), baseDirectory, _context, name ?? "arm");
+            }
+            else if (hasOverrides)
+            {
+                bound = Patched(armPath, overrides, baseNode, baseErrors, name ?? "arm");
+            }
+            else
+            {
+                ok = Fail(armPath, "missing 'pipeline' (a full pipeline) or 'overrides' (a JSON merge patch applied to base)");
+            }
+
+            if (bound is null || name is null)
+                ok = false;
+            else
+                result.Add(new CompareArm(name, bound, new Dictionary<string, double>()));
+        }
+
+        return ok ? result : null;
+    }
+
+    private PipelineManifest? Patched(string armPath, JsonElement overrides, JsonNode? baseNode, HashSet<(string, string)> baseErrors, string name)
+    {
+        var overridesPath = JsonPath.Property(armPath, "overrides");
+        if (overrides.ValueKind != JsonValueKind.Object)
+        {
+            Fail(overridesPath, $"expected a JSON merge patch (an object) to apply to base, found {ManifestLoader.Found(overrides)}");
+            return null;
+        }
+
+        if (!map.Contains("$.base"))
+        {
+            Fail(overridesPath, "an arm with overrides needs a 'base' pipeline to apply them to");
+            return null;
+        }
+
+        if (baseNode is null)
+            return null;
+        var patched = ManifestLoader.ToElement(JsonMergePatch.Apply(baseNode, JsonNode.Parse(overrides.GetRawText())));
+        // Paths in the patched pipeline sort where the overrides that produced them are written.
+        var context = new BindContext(catalog, p => map.PositionOf(JsonPath.Rebase(p, armPath, overridesPath)), PatchedNote);
+        var pipeline = ManifestLoader.BindPipeline(patched, armPath, baseDirectory, context, name);
+        // A problem the base already has is reported once, at $.base, not again for every arm built on it.
+        errors.AddRange(context.Reported(e => !baseErrors.Contains((JsonPath.Rebase(e.Path, armPath, "$"), e.Message))));
+        return context.ErrorCount == 0 ? pipeline : null;
+    }
+
+    /// <summary>The budgets named: an amount every arm must spend, or <c>true</c> (null here): equal across arms, any amount.</summary>
+    private Dictionary<string, double?>? BudgetsWanted(JsonElement root)
+    {
+        var result = new Dictionary<string, double?>(StringComparer.Ordinal);
+        if (!root.TryGetProperty("budgets", out var budgets))
+            return result;
+        const string path = "$.budgets";
+        if (budgets.ValueKind != JsonValueKind.Object)
+        {
+            _context.Error(path, $"expected an object of budget amounts, found {ManifestLoader.Found(budgets)}");
+            return null;
+        }
+
+        var known = KnownBudgets(catalog);
+        var ok = true;
+        foreach (var member in budgets.EnumerateObject())
+        {
+            var memberPath = JsonPath.Property(path, member.Name);
+            if (!known.Contains(member.Name))
+            {
+                var hint = NameSuggestions.DidYouMean(member.Name, known);
+                ok = Fail(memberPath, hint is not null
+                    ? $"unknown budget '{member.Name}'; did you mean '{hint}'?"
+                    : $"unknown budget '{member.Name}'; the budgets are: {string.Join(", ", NameSuggestions.ClosestFirst(member.Name, known))}");
+            }
+            else if (member.Value.ValueKind == JsonValueKind.True)
+            {
+                result[member.Name] = null;
+            }
+            else if (member.Value.ValueKind != JsonValueKind.Number)
+            {
+                ok = Fail(memberPath, $"expected an amount (a number) or true (equal across arms), found {ManifestLoader.Found(member.Value)}");
+            }
+            else if (member.Value.GetDouble() < 0)
+            {
+                ok = Fail(memberPath, "must be at least 0");
+            }
+            else
+            {
+                result[member.Name] = member.Value.GetDouble();
+            }
+        }
+
+        return ok ? result : null;
+    }
+
+    private void CheckBudgets(List<CompareArm> arms, Dictionary<string, double?> budgets)
+    {
+        for (var a = 0; a < arms.Count; a++)
+        {
+            var spend = budgets.Keys.ToDictionary(b => b, b => BudgetSpend.Of(arms[a].Pipeline, b).Sum(s => s.Amount));
+            arms[a] = arms[a] with { BudgetSpend = spend };
+        }
+
+        foreach (var (budget, stated) in budgets)
+        {
+            if (stated is { } amount)
+            {
+                for (var a = 0; a < arms.Count; a++)
+                {
+                    var spent = arms[a].BudgetSpend[budget];
+                    if (spent != amount)
+                        Fail($"$.arms[{a}]", $"arm '{arms[a].Name}' spends {Format(spent)} of budget '{budget}' ({Breakdown(arms[a].Pipeline, budget)}), but $.budgets.{budget} is {Format(amount)}");
+                }
+            }
+            else if (arms.Select(a => a.BudgetSpend[budget]).Distinct().Count() > 1)
+            {
+                Fail($"$.budgets.{budget}", $"every arm must spend the same amount of budget '{budget}', but "
+                    + string.Join(", ", arms.Select(a => $"'{a.Name}' spends {Format(a.BudgetSpend[budget])}")));
+            }
+        }
+    }
+
+    private static string Breakdown(PipelineManifest pipeline, string budget)
+    {
+        var parts = BudgetSpend.Of(pipeline, budget).Where(s => s.Amount != 0).Select(s => $"stage '{s.StageId}' {Format(s.Amount)}").ToList();
+        return parts.Count == 0 ? "no stage spends it" : string.Join(" + ", parts);
+    }
+
+    private List<string>? ReportMetrics(JsonElement root)
+    {
+        if (!root.TryGetProperty("report", out var report))
+            return [];
+        const string path = "$.report";
+        if (report.ValueKind != JsonValueKind.Object)
+            return Fail(path, $"expected an object, found {ManifestLoader.Found(report)}") ? [] : null;
+        ManifestLoader.CheckFields(report, path, ["metrics"], "a report", _context);
+        if (!report.TryGetProperty("metrics", out var metrics))
+            return [];
+        var metricsPath = JsonPath.Property(path, "metrics");
+        if (metrics.ValueKind != JsonValueKind.Array)
+            return Fail(metricsPath, $"expected an array of metric names, found {ManifestLoader.Found(metrics)}") ? [] : null;
+        var result = new List<string>();
+        var ok = true;
+        var i = 0;
+        foreach (var metric in metrics.EnumerateArray())
+        {
+            var itemPath = JsonPath.Index(metricsPath, i++);
+            if (metric.ValueKind != JsonValueKind.String)
+                ok = Fail(itemPath, $"expected a metric name (a string), found {ManifestLoader.Found(metric)}");
+            else if (metric.GetString() is not { Length: > 0 } name)
+                ok = Fail(itemPath, "must not be empty");
+            else
+                result.Add(name);
+        }
+
+        return ok ? result : null;
+    }
+
+    /// <summary>Budget names a compare may match: the standard ones and any a registered options class spends.</summary>
+    internal static HashSet<string> KnownBudgets(IComponentCatalog catalog)
+    {
+        var result = new HashSet<string>(StringComparer.Ordinal) { Budgets.Labels, Budgets.OptimizationSteps };
+        var visited = new HashSet<Type>();
+        foreach (var component in catalog.Components)
+            Collect(component.OptionsType);
+        return result;
+
+        void Collect(Type type)
+        {
+            if (!visited.Add(type))
+                return;
+            foreach (var property in OptionsBinder.OptionProperties(type).Values)
+            {
+                if (property.GetCustomAttribute<BudgetAttribute>() is { } budget)
+                    result.Add(budget.Name);
+                if (OptionsBinder.IsOptionsClass(property.PropertyType) && property.PropertyType != typeof(ComponentRef))
+                    Collect(property.PropertyType);
+            }
+        }
+    }
+
+    private bool Fail(string path, string message)
+    {
+        _context.Error(path, message);
+        return false;
+    }
+
+    private static string Format(double value) => value.ToString(CultureInfo.InvariantCulture);
+}

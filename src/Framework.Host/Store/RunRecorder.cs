@@ -382,6 +382,12 @@ public sealed class RunRecorder : IDisposable
         store.Forget(this);
     }
 
+    internal void Abandon()
+    {
+        buffer.Clear();
+        Close();
+    }
+
     private void ThrowIfUnusable()
     {
         store.ThrowIfDisposed();

@@ -471,6 +471,18 @@ public sealed class RunStore : IDisposable
         }
     }
 
+    /// <summary>Drops the connection without ending or flushing anything: what a killed process leaves (tests only).</summary>
+    internal void Abandon()
+    {
+        lock (Gate)
+        {
+            foreach (var recorder in liveRecorders.ToArray())
+                recorder.Abandon();
+            disposed = true;
+            connection.Dispose();
+        }
+    }
+
     /// <summary>
     /// Streams a run's metric values (all names, or one) in export order: stage (run-level last), name, step,
     /// logging order. The callback runs under the store's lock.

@@ -21,6 +21,7 @@ public sealed class RunRecorder : IDisposable
     private readonly Dictionary<(int? Stage, string Name), long> seriesIds = [];
     private readonly ITimer flushTimer;
     private SqliteCommand? insertPoint;
+    private int? currentStage;
     private int nextStageIndex;
     private Exception? backgroundError;
     private bool ended;
@@ -41,7 +42,14 @@ public sealed class RunRecorder : IDisposable
     public string Folder { get; }
 
     /// <summary>The index of the stage now running, or null between stages.</summary>
-    public int? CurrentStage { get; private set; }
+    public int? CurrentStage
+    {
+        get
+        {
+            lock (store.Gate)
+                return currentStage;
+        }
+    }
 
     /// <summary>Whether <see cref="End"/> has been called.</summary>
     public bool IsEnded
@@ -62,7 +70,7 @@ public sealed class RunRecorder : IDisposable
         lock (store.Gate)
         {
             ThrowIfUnusable();
-            if (CurrentStage is { } running)
+            if (currentStage is { } running)
                 throw new InvalidOperationException($"Stage {running} of run {RunId} is still running; end it before beginning another.");
             FlushLocked(); // run-level values logged before the stage stay run-level
             var index = nextStageIndex;
@@ -77,7 +85,7 @@ public sealed class RunRecorder : IDisposable
             RunStore.Bind(command, "$started", StoreTime.ToText(store.Now));
             command.ExecuteNonQuery();
             nextStageIndex++;
-            CurrentStage = index;
+            currentStage = index;
             return index;
         }
     }
@@ -90,7 +98,7 @@ public sealed class RunRecorder : IDisposable
         lock (store.Gate)
         {
             ThrowIfUnusable();
-            if (CurrentStage is null)
+            if (currentStage is null)
                 throw new InvalidOperationException($"Run {RunId} has no stage running.");
             FlushLocked();
             EndStageLocked(status, error);
@@ -107,7 +115,7 @@ public sealed class RunRecorder : IDisposable
         lock (store.Gate)
         {
             ThrowIfUnusable();
-            buffer.Add((CurrentStage, name, step, value));
+            buffer.Add((currentStage, name, step, value));
             if (buffer.Count >= store.Options.MetricFlushRows)
                 FlushLocked();
         }
@@ -138,7 +146,7 @@ public sealed class RunRecorder : IDisposable
             var parameters = new[] { "$source", "$annotator", "$kind", "$payload", "$cost", "$latency", "$confidence" }
                 .Select(name => command.Parameters.Add(new SqliteParameter(name, DBNull.Value))).ToArray();
             RunStore.Bind(command, "$run", RunId);
-            RunStore.Bind(command, "$stage", CurrentStage);
+            RunStore.Bind(command, "$stage", currentStage);
             foreach (var record in records)
             {
                 parameters[0].Value = record.Source;
@@ -168,7 +176,7 @@ public sealed class RunRecorder : IDisposable
                 INSERT INTO transcripts (run_id, stage_index, method, payload_json) VALUES ($run, $stage, $method, $payload);
                 """);
             RunStore.Bind(command, "$run", RunId);
-            RunStore.Bind(command, "$stage", CurrentStage);
+            RunStore.Bind(command, "$stage", currentStage);
             RunStore.Bind(command, "$method", transcript.Method);
             RunStore.Bind(command, "$payload", transcript.PayloadJson);
             command.ExecuteNonQuery();
@@ -218,14 +226,14 @@ public sealed class RunRecorder : IDisposable
                     bytes = excluded.bytes, sha256 = excluded.sha256;
                 """);
             RunStore.Bind(command, "$run", RunId);
-            RunStore.Bind(command, "$stage", CurrentStage);
+            RunStore.Bind(command, "$stage", currentStage);
             RunStore.Bind(command, "$name", name);
             RunStore.Bind(command, "$kind", kind);
             RunStore.Bind(command, "$path", stored);
             RunStore.Bind(command, "$bytes", bytes);
             RunStore.Bind(command, "$sha", sha);
             command.ExecuteNonQuery();
-            return new ArtifactEntry(CurrentStage, name, kind, stored, bytes, sha);
+            return new ArtifactEntry(currentStage, name, kind, stored, bytes, sha);
         }
     }
 
@@ -243,7 +251,7 @@ public sealed class RunRecorder : IDisposable
             try
             {
                 FlushLocked();
-                if (CurrentStage is not null)
+                if (currentStage is not null)
                     EndStageLocked(status, error);
                 using var command = store.Command("UPDATE runs SET status = $status, error = $error, ended_utc = $ended WHERE id = $run;");
                 RunStore.Bind(command, "$status", status.ToText());
@@ -358,9 +366,9 @@ public sealed class RunRecorder : IDisposable
         RunStore.Bind(command, "$error", error);
         RunStore.Bind(command, "$ended", StoreTime.ToText(store.Now));
         RunStore.Bind(command, "$run", RunId);
-        RunStore.Bind(command, "$index", CurrentStage);
+        RunStore.Bind(command, "$index", currentStage);
         command.ExecuteNonQuery();
-        CurrentStage = null;
+        currentStage = null;
     }
 
     private string ResolveUnderFolder(string relativePath)

@@ -1,3 +1,11 @@
+using AlignFx.Abstractions.Feedback;
+using AlignFx.Abstractions.Optimization;
+using AlignFx.Abstractions.Oversight;
+using AlignFx.Abstractions.Policies;
+using AlignFx.Abstractions.Rewards;
+using AlignFx.Abstractions.Runs;
+using AlignFx.Abstractions.Tasks;
+
 namespace AlignFx.Abstractions.Plugins;
 
 /// <summary>
@@ -40,4 +48,32 @@ public static class ComponentKinds
 
     /// <summary>Every kind, in the order <c>alignfx plugins</c> lists them.</summary>
     public static IReadOnlyList<string> All { get; } = [Task, Policy, Stage, FeedbackSource, RewardModel, Optimizer, Oversight];
+
+    private static readonly (string Kind, Type Contract)[] Contracts =
+    [
+        (Task, typeof(ITask)),
+        (Policy, typeof(IPolicy)),
+        (Stage, typeof(IStage)),
+        (FeedbackSource, typeof(IFeedbackSource)),
+        (RewardModel, typeof(IRewardModel)),
+        (Optimizer, typeof(IPolicyOptimizer)),
+        (Oversight, typeof(IOversightMethod)),
+    ];
+
+    /// <summary>The contract interface every component of <paramref name="kind"/> implements, or null for an unknown kind.</summary>
+    /// <param name="kind">One of <see cref="All"/>.</param>
+    /// <returns>For example <see cref="IRewardModel"/> for <see cref="RewardModel"/>.</returns>
+    public static Type? ContractOf(string kind) => Array.Find(Contracts, c => c.Kind == kind).Contract;
+
+    /// <summary>
+    /// The kind whose contract is <paramref name="type"/> or a base of it (<see cref="ITrainableRewardModel"/> gives
+    /// <see cref="RewardModel"/>), or null when the type belongs to no kind.
+    /// </summary>
+    /// <param name="type">A contract interface or a type implementing one.</param>
+    /// <returns>The kind, or null.</returns>
+    public static string? KindOf(Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        return Array.Find(Contracts, c => c.Contract.IsAssignableFrom(type)).Kind;
+    }
 }

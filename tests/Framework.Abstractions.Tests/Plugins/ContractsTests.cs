@@ -1,0 +1,44 @@
+using AlignFx.Abstractions.Optimization;
+using AlignFx.Abstractions.Plugins;
+using AlignFx.Abstractions.Policies;
+using AlignFx.Abstractions.Rewards;
+
+namespace AlignFx.Abstractions.Tests.Plugins;
+
+public class ContractsTests
+{
+    [Fact]
+    public void TheContractVersionConstantsMatchTheAssemblyVersion()
+    {
+        Version version = typeof(IPluginModule).Assembly.GetName().Version!;
+
+        Assert.Equal((AlignFxContracts.Major, AlignFxContracts.Minor), (version.Major, version.Minor));
+        Assert.Equal(version, AlignFxContracts.Version);
+        Assert.Equal("Framework.Abstractions", AlignFxContracts.AssemblyName);
+    }
+
+    [Theory]
+    [InlineData("1.0.0.0", true)]
+    [InlineData("1.0.5.2", true)]
+    [InlineData("1.1.0.0", false)] // built against newer additions this host lacks
+    [InlineData("0.9.0.0", false)]
+    [InlineData("2.0.0.0", false)]
+    public void CompatibilityNeedsTheSameMajorAndNoNewerMinor(string builtAgainst, bool compatible) =>
+        Assert.Equal(compatible, AlignFxContracts.IsCompatible(Version.Parse(builtAgainst)));
+
+    [Fact]
+    public void EveryKindHasAContractAndContractsMapBackToTheirKind()
+    {
+        foreach (string kind in ComponentKinds.All)
+        {
+            Type contract = ComponentKinds.ContractOf(kind)!;
+            Assert.True(contract.IsInterface, kind);
+            Assert.Equal(kind, ComponentKinds.KindOf(contract));
+        }
+        Assert.Null(ComponentKinds.ContractOf("judge"));
+        Assert.Equal(ComponentKinds.RewardModel, ComponentKinds.KindOf(typeof(IConstrainedRewardModel)));
+        Assert.Equal(ComponentKinds.Policy, ComponentKinds.KindOf(typeof(ITrainablePolicy)));
+        Assert.Equal(ComponentKinds.Optimizer, ComponentKinds.KindOf(typeof(IPolicyOptimizer)));
+        Assert.Null(ComponentKinds.KindOf(typeof(string)));
+    }
+}

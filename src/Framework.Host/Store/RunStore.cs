@@ -59,6 +59,8 @@ public sealed class RunStore : IDisposable
     public static RunStore Open(string? path = null, RunStoreOptions? options = null)
     {
         options ??= new RunStoreOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MetricFlushRows, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.MetricFlushInterval, TimeSpan.Zero, nameof(options));
         var fullPath = Path.GetFullPath(path ?? RunStoreOptions.DefaultPath);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
         var connectionString = new SqliteConnectionStringBuilder

@@ -1,10 +1,8 @@
+using AlignFx.Host.Cli;
+
 namespace AlignFx.Host;
 
 internal static class Program
 {
-    public static int Main(string[] args)
-    {
-        Console.WriteLine("alignfx: not yet wired");
-        return 0;
-    }
+    public static int Main(string[] args) => AlignFxCli.Invoke(args);
 }

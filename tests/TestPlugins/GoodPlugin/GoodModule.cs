@@ -19,6 +19,9 @@ public sealed class GoodModule : IPluginModule
         builder.Services.AddSingleton<Greeting>();
         builder.AddStage<EchoStage, EchoOptions>("echo", "Writes its message, shouted, into the pipeline's results.");
         builder.AddRewardModel<LengthReward, NoOptions>("length", "Scores a response by its length in characters.");
+        builder.AddTask<CountingTask, CountingOptions>("counting", "Prompts that ask for the next number.");
+        builder.AddPolicy<ParrotPolicy, NoOptions>("parrot", "Answers every prompt with the prompt itself.");
+        builder.AddStage<RandomWalkStage, RandomWalkOptions>("random-walk", "Logs a seeded random walk and the policy's gold score.");
     }
 }
 

@@ -1,0 +1,270 @@
+using System.CommandLine;
+using AlignFx.Host.Manifests;
+using AlignFx.Host.Runner;
+using AlignFx.Host.Store;
+using Microsoft.Extensions.Logging;
+
+namespace AlignFx.Host.Cli;
+
+/// <summary>The <c>alignfx</c> command tree (System.CommandLine): run, compare, validate, plugins, schema, runs.</summary>
+public static class AlignFxCli
+{
+    /// <summary>Parses and runs <paramref name="args"/>, writing to the given writers; returns the exit code.</summary>
+    public static int Invoke(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        var env = new CliEnvironment(output ?? Console.Out, error ?? Console.Error);
+        RootCommand root = Build(env);
+        ParseResult parsed = root.Parse(args);
+        var config = new InvocationConfiguration { Output = env.Output, Error = env.Error };
+        int code = parsed.Invoke(config);
+        // Usage errors (unknown command, missing argument) are refused input too.
+        return parsed.Errors.Count > 0 ? ExitCodes.InvalidInput : code;
+    }
+
+    internal static RootCommand Build(CliEnvironment env)
+    {
+        var plugins = new Option<string[]>("--plugins")
+        {
+            Description = "A folder of plugins (or of plugin folders) to load besides the built-in ones; repeatable.",
+            Recursive = true,
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var storePath = new Option<string>("--store")
+        {
+            Description = "The run store (SQLite file).",
+            DefaultValueFactory = _ => RunStoreOptions.DefaultPath,
+            Recursive = true,
+        };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages.", Recursive = true };
+
+        var root = new RootCommand(
+            "AlignFx: run RLHF and the techniques that complement it as plugins, composed in JSON manifests, " +
+            "and compare them with the failure modes of RLHF measured.")
+        {
+            plugins, storePath, verbose,
+        };
+        root.Subcommands.Add(RunCommand(env, plugins, storePath, verbose));
+        root.Subcommands.Add(CompareCommand(env, plugins, storePath, verbose));
+        root.Subcommands.Add(ValidateCommand(env, plugins));
+        root.Subcommands.Add(PluginsCommand(env, plugins));
+        root.Subcommands.Add(SchemaCommand(env, plugins));
+        root.Subcommands.Add(RunsCommand(env, storePath));
+        return root;
+    }
+
+    private static Command RunCommand(CliEnvironment env, Option<string[]> plugins, Option<string> storePath, Option<bool> verbose)
+    {
+        var manifest = new Argument<string>("manifest") { Description = "A pipeline manifest (JSON)." };
+        var seed = new Option<long?>("--seed") { Description = "Override the manifest's seed." };
+        var command = new Command("run", "Run a pipeline manifest: its stages in order, recorded in the store.") { manifest, seed };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(manifest)!;
+            if (LoadCatalogFor(env, path, parse.GetValue(plugins) ?? [], out var catalog) is { } refused)
+            {
+                return refused;
+            }
+            if (ManifestLoader.DetectKind(File.ReadAllText(path)) == ManifestKind.Compare)
+            {
+                env.Error.WriteLine($"{path} is a compare manifest; run it with `alignfx compare {path}`.");
+                return ExitCodes.InvalidInput;
+            }
+            ManifestResult<PipelineManifest> loaded = ManifestLoader.LoadPipeline(path, catalog);
+            if (!loaded.IsValid)
+            {
+                return env.Refuse(path, loaded.Errors);
+            }
+            using RunStore store = RunStore.Open(parse.GetValue(storePath));
+            using ILoggerFactory loggers = env.CreateLoggers(parse.GetValue(verbose));
+            using CancellationTokenSource cts = env.CancelOnInterrupt(out IDisposable signals);
+            using (signals)
+            {
+                var runner = new PipelineRunner(catalog, store, loggers, env.Error, ConsoleProgress.TerminalIsInteractive);
+                RunOutcome outcome = runner.RunAsync(loaded.Value!, parse.GetValue(seed), null, cts.Token).GetAwaiter().GetResult();
+                env.Output.WriteLine();
+                RunViews.WriteRunShow(store, outcome.RunId, env.Output);
+                env.Output.WriteLine();
+                env.Output.WriteLine($"Run {outcome.RunId}: {outcome.Status.ToText()}{(outcome.Error is null ? "" : ": " + outcome.Error)}");
+                env.Output.WriteLine($"Store: {store.DatabasePath}; files: {store.GetRunFolder(outcome.RunId)}");
+                return ExitCodeOf(outcome.Status);
+            }
+        });
+        return command;
+    }
+
+    private static Command CompareCommand(CliEnvironment env, Option<string[]> plugins, Option<string> storePath, Option<bool> verbose)
+    {
+        var manifest = new Argument<string>("manifest") { Description = "A compare manifest (JSON)." };
+        var command = new Command("compare", "Run every arm of a compare manifest with every seed and summarise the metrics with 95% intervals.") { manifest };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(manifest)!;
+            if (LoadCatalogFor(env, path, parse.GetValue(plugins) ?? [], out var catalog) is { } refused)
+            {
+                return refused;
+            }
+            if (ManifestLoader.DetectKind(File.ReadAllText(path)) == ManifestKind.Pipeline)
+            {
+                env.Error.WriteLine($"{path} is a pipeline manifest; run it with `alignfx run {path}`.");
+                return ExitCodes.InvalidInput;
+            }
+            ManifestResult<CompareManifest> loaded = ManifestLoader.LoadCompare(path, catalog);
+            if (!loaded.IsValid)
+            {
+                return env.Refuse(path, loaded.Errors);
+            }
+            using RunStore store = RunStore.Open(parse.GetValue(storePath));
+            using ILoggerFactory loggers = env.CreateLoggers(parse.GetValue(verbose));
+            using CancellationTokenSource cts = env.CancelOnInterrupt(out IDisposable signals);
+            using (signals)
+            {
+                var runner = new PipelineRunner(catalog, store, loggers, env.Error, ConsoleProgress.TerminalIsInteractive);
+                CompareOutcome outcome = new CompareRunner(runner, store).RunAsync(loaded.Value!, cts.Token).GetAwaiter().GetResult();
+                env.Output.WriteLine();
+                env.Output.Write(CompareRunner.ToMarkdown(loaded.Value!.Name, outcome.Cells));
+                env.Output.WriteLine();
+                env.Output.WriteLine($"Compare {outcome.CompareId}: {outcome.Status.ToText()}, {outcome.Runs.Count} runs");
+                foreach (RunOutcome run in outcome.Runs.Where(r => r.Status != RunStatus.Completed))
+                {
+                    env.Output.WriteLine($"  run {run.RunId}: {run.Status.ToText()}: {run.Error}");
+                }
+                env.Output.WriteLine($"Summary: {Path.Combine(outcome.Folder, "summary.md")} and summary.csv");
+                return ExitCodeOf(outcome.Status);
+            }
+        });
+        return command;
+    }
+
+    private static Command ValidateCommand(CliEnvironment env, Option<string[]> plugins)
+    {
+        var manifests = new Argument<string[]>("manifests") { Description = "Manifests to check.", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("validate", "Check manifests (pipeline or compare) without running anything.") { manifests };
+        command.SetAction(parse =>
+        {
+            int code = ExitCodes.Ok;
+            foreach (string path in parse.GetValue(manifests)!)
+            {
+                if (LoadCatalogFor(env, path, parse.GetValue(plugins) ?? [], out var catalog) is { } refused)
+                {
+                    code = refused;
+                    continue;
+                }
+                IReadOnlyList<ManifestError> errors = ManifestLoader.Validate(path, catalog);
+                if (errors.Count > 0)
+                {
+                    code = env.Refuse(path, errors);
+                }
+                else
+                {
+                    env.Output.WriteLine($"{path}: ok");
+                }
+            }
+            return code;
+        });
+        return command;
+    }
+
+    private static Command PluginsCommand(CliEnvironment env, Option<string[]> plugins)
+    {
+        var command = new Command("plugins", "List every component by kind, with its description and options (and their defaults).");
+        command.SetAction(parse =>
+        {
+            var catalog = env.LoadPlugins(parse.GetValue(plugins) ?? []);
+            PluginListing.Write(catalog, env.Output);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command SchemaCommand(CliEnvironment env, Option<string[]> plugins)
+    {
+        var outputPath = new Option<string?>("--output", "-o") { Description = "Write the schema to this file instead of standard output." };
+        var command = new Command("schema", "Write the JSON Schema of pipeline and compare manifests, with every registered component's options.") { outputPath };
+        command.SetAction(parse =>
+        {
+            var catalog = env.LoadPlugins(parse.GetValue(plugins) ?? []);
+            string schema = ManifestSchema.GenerateText(catalog);
+            if (parse.GetValue(outputPath) is { } file)
+            {
+                File.WriteAllText(file, schema);
+                env.Output.WriteLine($"Wrote {file}");
+            }
+            else
+            {
+                env.Output.WriteLine(schema);
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command RunsCommand(CliEnvironment env, Option<string> storePath)
+    {
+        var limit = new Option<int?>("--limit") { Description = "Show only the newest N runs." };
+        var list = new Command("list", "List the runs in the store, newest first.") { limit };
+        list.SetAction(parse => WithStore(env, parse.GetValue(storePath)!, store => RunViews.WriteRunList(store, env.Output, parse.GetValue(limit))));
+
+        var showId = new Argument<string>("id") { Description = "A run id or a unique prefix of one." };
+        var show = new Command("show", "Show a run: its stages, metric summaries, feedback and artifacts.") { showId };
+        show.SetAction(parse => WithStore(env, parse.GetValue(storePath)!, store => RunViews.WriteRunShow(store, parse.GetValue(showId)!, env.Output)));
+
+        var exportId = new Argument<string>("id") { Description = "A run id or a unique prefix of one." };
+        var format = new Option<ExportFormat>("--format") { Description = "csv or json.", DefaultValueFactory = _ => ExportFormat.Csv };
+        var exportOutput = new Option<string?>("--output", "-o") { Description = "Write to this file instead of standard output." };
+        var export = new Command("export", "Export a run's metric series as CSV or JSON.") { exportId, format, exportOutput };
+        export.SetAction(parse => WithStore(env, parse.GetValue(storePath)!, store =>
+        {
+            if (parse.GetValue(exportOutput) is { } file)
+            {
+                using var writer = new StreamWriter(file);
+                RunViews.Export(store, parse.GetValue(exportId)!, parse.GetValue(format), writer);
+            }
+            else
+            {
+                RunViews.Export(store, parse.GetValue(exportId)!, parse.GetValue(format), env.Output);
+            }
+        }));
+
+        return new Command("runs", "Look at the runs in the store.") { list, show, export };
+    }
+
+    private static int WithStore(CliEnvironment env, string path, Action<RunStore> action)
+    {
+        try
+        {
+            using RunStore store = RunStore.Open(path);
+            action(store);
+            return ExitCodes.Ok;
+        }
+        catch (RunStoreException ex)
+        {
+            env.Error.WriteLine($"error: {ex.Message}");
+            return ExitCodes.InvalidInput;
+        }
+    }
+
+    /// <summary>Reads the manifest's plugin folders and loads the plugins; null when that went well, else the exit code.</summary>
+    private static int? LoadCatalogFor(CliEnvironment env, string path, string[] cliPlugins, out Plugins.PluginCatalog catalog)
+    {
+        catalog = null!;
+        if (!File.Exists(path))
+        {
+            env.Error.WriteLine($"{path}: no such file.");
+            return ExitCodes.InvalidInput;
+        }
+        ManifestResult<IReadOnlyList<string>> dirs = ManifestLoader.ReadPluginDirectories(path);
+        if (!dirs.IsValid)
+        {
+            return env.Refuse(path, dirs.Errors);
+        }
+        catalog = env.LoadPlugins(cliPlugins, dirs.Value);
+        return null;
+    }
+
+    private static int ExitCodeOf(RunStatus status) => status switch
+    {
+        RunStatus.Completed => ExitCodes.Ok,
+        RunStatus.Cancelled => ExitCodes.Cancelled,
+        _ => ExitCodes.Failed,
+    };
+}

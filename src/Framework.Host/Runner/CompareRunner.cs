@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Text;
+using AlignFx.Host.Manifests;
+using AlignFx.Host.Store;
+
+namespace AlignFx.Host.Runner;
+
+/// <summary>One cell of a compare's summary: a metric's final values over seeds for one arm.</summary>
+/// <param name="Arm">The arm.</param>
+/// <param name="Metric">The metric's name.</param>
+/// <param name="Values">The final value of each seed's run, in seed order.</param>
+/// <param name="Summary">Their mean and 95% interval.</param>
+public sealed record CompareCell(string Arm, string Metric, IReadOnlyList<double> Values, MeanWithInterval Summary);
+
+/// <summary>What a compare produced.</summary>
+/// <param name="CompareId">The compare's id in the store.</param>
+/// <param name="Status">Completed unless an arm failed or the compare was cancelled.</param>
+/// <param name="Runs">Every arm × seed run.</param>
+/// <param name="Cells">The summary, arm by arm, metric by metric.</param>
+/// <param name="Folder">Where summary.md and summary.csv were written.</param>
+public sealed record CompareOutcome(string CompareId, RunStatus Status, IReadOnlyList<RunOutcome> Runs, IReadOnlyList<CompareCell> Cells, string Folder);
+
+/// <summary>
+/// Runs every arm of a compare with every seed (arms × seeds, in manifest order), then summarises each reported
+/// metric's final value per arm as a mean with a 95% confidence interval, printed and written as Markdown and CSV.
+/// Budgets were matched across arms when the manifest was validated.
+/// </summary>
+public sealed class CompareRunner(PipelineRunner runner, RunStore store)
+{
+    /// <summary>Runs the compare; stops at the first cancelled run.</summary>
+    public async Task<CompareOutcome> RunAsync(CompareManifest manifest, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var compare = store.BeginCompare(manifest.Name, manifest.ToCanonicalJson());
+        var runs = new List<RunOutcome>();
+        var byArm = new Dictionary<string, List<RunOutcome>>();
+        var status = RunStatus.Completed;
+        foreach (CompareArm arm in manifest.Arms)
+        {
+            foreach (int seed in manifest.Seeds)
+            {
+                RunOutcome outcome = await runner.RunAsync(arm.Pipeline, seed, new CompareMembership(compare.Id, arm.Name), cancellation);
+                runs.Add(outcome);
+                (byArm.TryGetValue(arm.Name, out var list) ? list : byArm[arm.Name] = []).Add(outcome);
+                if (outcome.Status == RunStatus.Cancelled)
+                {
+                    status = RunStatus.Cancelled;
+                    break;
+                }
+                if (outcome.Status != RunStatus.Completed)
+                {
+                    status = RunStatus.Failed;
+                }
+            }
+            if (status == RunStatus.Cancelled)
+            {
+                break;
+            }
+        }
+        store.EndCompare(compare.Id, status, status == RunStatus.Completed ? null : "one or more arms did not complete");
+        IReadOnlyList<CompareCell> cells = Summarise(manifest, byArm);
+        string folder = Path.Combine(store.RunsDirectory, "compares", compare.Id);
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "summary.md"), ToMarkdown(manifest.Name, cells));
+        File.WriteAllText(Path.Combine(folder, "summary.csv"), ToCsv(cells));
+        return new CompareOutcome(compare.Id, status, runs, cells, folder);
+    }
+
+    private IReadOnlyList<CompareCell> Summarise(CompareManifest manifest, Dictionary<string, List<RunOutcome>> byArm)
+    {
+        // Runs of an arm are in seed order, as they were started.
+        var finals = byArm.Values.SelectMany(r => r).ToDictionary(r => r.RunId, r => FinalValues(r.RunId));
+        IEnumerable<string> metrics = manifest.ReportMetrics.Count > 0
+            ? manifest.ReportMetrics
+            : finals.Values.SelectMany(f => f.Keys).Distinct().Order(StringComparer.Ordinal);
+        var cells = new List<CompareCell>();
+        foreach (CompareArm arm in manifest.Arms)
+        {
+            List<RunOutcome> armRuns = byArm.GetValueOrDefault(arm.Name) ?? [];
+            foreach (string metric in metrics)
+            {
+                double[] values = [.. armRuns.Select(r => finals[r.RunId].GetValueOrDefault(metric, double.NaN))];
+                cells.Add(new CompareCell(arm.Name, metric, values, MeanWithInterval.Of(values)));
+            }
+        }
+        return cells;
+    }
+
+    /// <summary>A metric's final value in a run: the last point of the last stage that logged it.</summary>
+    private Dictionary<string, double> FinalValues(string runId)
+    {
+        var finals = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (MetricSeries series in store.GetMetrics(runId).OrderBy(s => s.StageIndex ?? -1))
+        {
+            if (series.Values.Count > 0)
+            {
+                finals[series.Name] = series.Values[^1];
+            }
+        }
+        return finals;
+    }
+
+    /// <summary>The summary as a Markdown table: one row per metric, one column per arm.</summary>
+    public static string ToMarkdown(string name, IReadOnlyList<CompareCell> cells)
+    {
+        var arms = cells.Select(c => c.Arm).Distinct().ToList();
+        var sb = new StringBuilder();
+        sb.Append("# Compare: ").Append(name).Append("\n\nFinal value per run; mean ± 95% confidence half-width over seeds (Student's t).\n\n");
+        sb.Append("| metric | ").Append(string.Join(" | ", arms)).Append(" |\n");
+        sb.Append("|---|").Append(string.Concat(arms.Select(_ => "---|"))).Append('\n');
+        foreach (var row in cells.GroupBy(c => c.Metric))
+        {
+            sb.Append("| ").Append(row.Key).Append(" | ")
+              .Append(string.Join(" | ", arms.Select(a => row.FirstOrDefault(c => c.Arm == a)?.Summary.ToString() ?? "n/a")))
+              .Append(" |\n");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The summary as CSV: arm, metric, n, mean, ci95_half_width, then the per-seed values.</summary>
+    public static string ToCsv(IReadOnlyList<CompareCell> cells)
+    {
+        var sb = new StringBuilder("arm,metric,n,mean,ci95_half_width,values\n");
+        foreach (CompareCell c in cells)
+        {
+            sb.Append(Quote(c.Arm)).Append(',').Append(Quote(c.Metric)).Append(',')
+              .Append(c.Summary.Count.ToString(CultureInfo.InvariantCulture)).Append(',')
+              .Append(c.Summary.Mean.ToString("R", CultureInfo.InvariantCulture)).Append(',')
+              .Append(c.Summary.HalfWidth.ToString("R", CultureInfo.InvariantCulture)).Append(',')
+              .Append(Quote(string.Join(";", c.Values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))))).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    private static string Quote(string field) =>
+        field.IndexOfAny([',', '"', '\n', '\r']) < 0 ? field : "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+}

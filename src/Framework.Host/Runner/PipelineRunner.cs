@@ -1,0 +1,110 @@
+using AlignFx.Abstractions.Plugins;
+using AlignFx.Abstractions.Policies;
+using AlignFx.Abstractions.Runs;
+using AlignFx.Abstractions.Tasks;
+using AlignFx.Host.Manifests;
+using AlignFx.Host.Plugins;
+using AlignFx.Host.Store;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AlignFx.Host.Runner;
+
+/// <summary>How one pipeline run ended.</summary>
+/// <param name="RunId">The run's id in the store.</param>
+/// <param name="Status">Completed, failed or cancelled.</param>
+/// <param name="Error">What went wrong (naming the stage and plugin), or null.</param>
+/// <param name="Artifacts">The results the stages left, for the caller to summarise.</param>
+public sealed record RunOutcome(string RunId, RunStatus Status, string? Error, IArtifactBag Artifacts);
+
+/// <summary>Where a run belongs when it is one arm and seed of a compare.</summary>
+/// <param name="CompareId">The compare's id in the store.</param>
+/// <param name="Arm">The arm's name.</param>
+public sealed record CompareMembership(string CompareId, string Arm);
+
+/// <summary>
+/// Runs a validated pipeline: creates the task and policy, runs the stages in order passing their results
+/// through one artifact bag, and records everything in the store. One run seed derives every stream:
+/// stage <c>i</c> with id <c>x</c> sees <c>RandomStreams.Derive(seed, "stage/i/x")</c>.
+/// </summary>
+public sealed class PipelineRunner(IComponentCatalog catalog, RunStore store, ILoggerFactory loggers, TextWriter progressOutput, bool interactive = false)
+{
+    /// <summary>Runs <paramref name="manifest"/> with <paramref name="seed"/> (null: the manifest's).</summary>
+    public async Task<RunOutcome> RunAsync(PipelineManifest manifest, long? seed = null, CompareMembership? compare = null,
+        CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        long runSeed = seed ?? manifest.Seed;
+        using RunRecorder recorder = store.BeginRun(new NewRun(manifest.Name, runSeed, manifest.ToCanonicalJson())
+        {
+            PlannedStages = manifest.Stages.Count,
+            CompareId = compare?.CompareId,
+            Arm = compare?.Arm,
+        });
+        ILogger logger = loggers.CreateLogger("alignfx.run");
+        var progress = new ConsoleProgress(progressOutput, interactive);
+        var runContext = new RunContext(recorder, runSeed, logger, progress, cancellation);
+        var artifacts = new ArtifactBag();
+
+        var services = new ServiceCollection();
+        if (catalog is PluginCatalog plugins)
+        {
+            plugins.AddTo(services);
+        }
+        else
+        {
+            services.AddSingleton(catalog);
+        }
+        services.AddSingleton(loggers);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddSingleton<IRunContext>(runContext);
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        var factory = new ManifestComponentFactory(manifest, catalog, provider);
+
+        string where = "creating the task";
+        try
+        {
+            var task = Create<ITask>(provider, manifest.Task);
+            where = "creating the policy";
+            var policy = Create<IPolicy>(provider, manifest.Policy);
+            StageContext? previous = null;
+            for (int i = 0; i < manifest.Stages.Count; i++)
+            {
+                BoundStage stage = manifest.Stages[i];
+                where = $"stage {i} '{stage.Id}' ({Describe(stage.Component.Descriptor)})";
+                cancellation.ThrowIfCancellationRequested();
+                recorder.BeginStage(stage.Component.Descriptor.Name, stage.Id);
+                logger.LogInformation("Stage {Index} '{Id}' started", i, stage.Id);
+                var context = new StageContext(recorder, RandomStreams.Derive(runSeed, $"stage/{i}/{stage.Id}"), logger,
+                    progress, cancellation, task, previous?.Policy ?? policy, artifacts, factory);
+                var component = Create<IStage>(provider, stage.Component);
+                await progress.RunAsync(() => component.RunAsync(context, cancellation));
+                recorder.EndStage();
+                logger.LogInformation("Stage {Index} '{Id}' completed", i, stage.Id);
+                previous = context;
+            }
+            recorder.End(RunStatus.Completed);
+            return new RunOutcome(recorder.RunId, RunStatus.Completed, null, artifacts);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            string message = $"cancelled during {where}";
+            recorder.End(RunStatus.Cancelled, message);
+            return new RunOutcome(recorder.RunId, RunStatus.Cancelled, message, artifacts);
+        }
+        catch (Exception ex)
+        {
+            string message = $"{where} failed: {ex.GetType().Name}: {ex.Message}";
+            logger.LogError(ex, "Run {RunId}: {Message}", recorder.RunId, message);
+            recorder.End(RunStatus.Failed, message);
+            return new RunOutcome(recorder.RunId, RunStatus.Failed, message, artifacts);
+        }
+    }
+
+    private static T Create<T>(IServiceProvider services, BoundComponent bound) where T : class =>
+        ComponentActivator.Create(services, bound.Descriptor, bound.Options) as T
+        ?? throw new InvalidOperationException($"{Describe(bound.Descriptor)} does not implement {typeof(T).Name}.");
+
+    private static string Describe(ComponentDescriptor descriptor) =>
+        descriptor.Plugin.Length == 0 ? $"{descriptor.Kind} '{descriptor.Name}'" : $"{descriptor.Kind} '{descriptor.Name}' from plugin '{descriptor.Plugin}'";
+}

@@ -19,7 +19,7 @@ public class PluginCatalogTests
 
         LoadedPlugin plugin = Assert.Single(catalog.Plugins);
         Assert.Equal("GoodPlugin", plugin.Name);
-        Assert.Equal(["stage/echo", "reward-model/length"], catalog.Components.Select(c => $"{c.Kind}/{c.Name}"));
+        Assert.Equal(["stage/echo", "reward-model/length", "task/counting", "policy/parrot", "stage/random-walk"], catalog.Components.Select(c => $"{c.Kind}/{c.Name}"));
         Assert.All(catalog.Components, c => Assert.Equal("GoodPlugin", c.Plugin));
 
         ComponentDescriptor echo = catalog.Find(ComponentKinds.Stage, "echo")!;
@@ -83,7 +83,7 @@ public class PluginCatalogTests
         var factory = new ComponentFactory(catalog, catalog.AddTo(new ServiceCollection()).BuildServiceProvider());
 
         var unknown = Assert.Throws<InvalidOperationException>(() => factory.Create<IStage>(new ComponentRef { Name = "ecco" }));
-        Assert.Equal("No stage named 'ecco' is registered; the stage components are: echo.", unknown.Message);
+        Assert.Equal("No stage named 'ecco' is registered; the stage components are: echo, random-walk.", unknown.Message);
         var notAContract = Assert.Throws<InvalidOperationException>(() => factory.Create<string>(new ComponentRef { Name = "echo" }));
         Assert.Equal("System.String is not a component contract; ask for one of the kinds' interfaces.", notAContract.Message);
         using JsonDocument bad = JsonDocument.Parse("""{ "mesage": "typo" }""");
@@ -104,7 +104,7 @@ public class PluginCatalogTests
         var catalog = PluginCatalog.Load([root], includeBuiltIn: false);
 
         Assert.Equal(["GoodPlugin"], catalog.Plugins.Select(p => p.Name));
-        Assert.Equal(["stage/echo", "reward-model/length"], catalog.Components.Select(c => $"{c.Kind}/{c.Name}"));
+        Assert.Equal(["stage/echo", "reward-model/length", "task/counting", "policy/parrot", "stage/random-walk"], catalog.Components.Select(c => $"{c.Kind}/{c.Name}"));
         PluginLoadError error = Assert.Single(catalog.Errors);
         Assert.Equal(broken, error.Plugin);
         Assert.Equal(failure, error.Failure);

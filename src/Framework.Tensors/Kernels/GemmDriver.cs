@@ -189,43 +189,15 @@ internal static unsafe class GemmDriver<T, TKernel>
                 T* src = g.A + (nint)pc * g.Lda + ic + ir;
                 for (int p = 0; p < kb; p++)
                 {
-                    T* s = src + p * g.Lda;
-                    T* d = panel + (nint)p * mr;
-                    int r = 0;
-                    for (; r < rows; r++)
-                    {
-                        d[r] = s[r];
-                    }
-
-                    for (; r < mr; r++)
-                    {
-                        d[r] = T.Zero;
-                    }
+                    var d = new Span<T>(panel + (nint)p * mr, mr);
+                    new ReadOnlySpan<T>(src + p * g.Lda, rows).CopyTo(d);
+                    d[rows..].Clear();
                 }
             }
             else
             {
-                // op(A)(i, p) = a[i * lda + p]: read each row contiguously, write with stride MR.
-                T* src = g.A + (nint)(ic + ir) * g.Lda + pc;
-                for (int r = 0; r < mr; r++)
-                {
-                    T* d = panel + r;
-                    if (r < rows)
-                    {
-                        T* s = src + r * g.Lda;
-                        for (int p = 0; p < kb; p++)
-                        {
-                            d[(nint)p * mr] = s[p];
-                        }
-                    }
-                    else
-                    {
-                        for (int p = 0; p < kb; p++)
-                        {
-                            d[(nint)p * mr] = T.Zero;
-                        }
-                    }
-                }
+                // op(A)(i, p) = a[i * lda + p]: a transposing copy of the panel's rows.
+                GemmPacking.Transpose(g.A + (nint)(ic + ir) * g.Lda + pc, g.Lda, rows, kb, mr, panel);
             }
         }
     }
@@ -254,27 +226,8 @@ internal static unsafe class GemmDriver<T, TKernel>
             }
             else
             {
-                // op(B)(p, j) = b[j * ldb + p]: read each stored row contiguously, write with stride NR.
-                T* src = g.B + (nint)(jc + jr) * g.Ldb + pc;
-                for (int j = 0; j < nr; j++)
-                {
-                    T* d = panel + j;
-                    if (j < cols)
-                    {
-                        T* s = src + j * g.Ldb;
-                        for (int p = 0; p < kb; p++)
-                        {
-                            d[(nint)p * nr] = s[p];
-                        }
-                    }
-                    else
-                    {
-                        for (int p = 0; p < kb; p++)
-                        {
-                            d[(nint)p * nr] = T.Zero;
-                        }
-                    }
-                }
+                // op(B)(p, j) = b[j * ldb + p]: a transposing copy of the panel's stored rows.
+                GemmPacking.Transpose(g.B + (nint)(jc + jr) * g.Ldb + pc, g.Ldb, cols, kb, nr, panel);
             }
         }
     }

@@ -49,11 +49,16 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// <summary>Computes C = alpha op(A) op(B) + beta C with up to <paramref name="parts"/> threads.</summary>
     public static void Run(in GemmArgs<T> args, int parts)
     {
-        // Split the longer side of C; ranges are whole micro-tiles so each part runs full kernels.
-        bool splitRows = args.M >= args.N;
-        int tile = splitRows ? TKernel.MR : TKernel.NR;
-        int tiles = ((splitRows ? args.M : args.N) + tile - 1) / tile;
-        parts = Math.Clamp(parts, 1, tiles);
+        // Split C along the side whose whole-tile split leaves the largest part smallest (rows on
+        // ties); ranges are whole micro-tiles so each part runs full kernels.
+        int rowTiles = (args.M + TKernel.MR - 1) / TKernel.MR;
+        int colTiles = (args.N + TKernel.NR - 1) / TKernel.NR;
+        parts = Math.Clamp(parts, 1, Math.Max(rowTiles, colTiles));
+        long rowSplitCost = (long)((rowTiles + parts - 1) / parts) * TKernel.MR * RoundUp(args.N, TKernel.NR);
+        long colSplitCost = (long)((colTiles + parts - 1) / parts) * TKernel.NR * RoundUp(args.M, TKernel.MR);
+        bool splitRows = rowSplitCost <= colSplitCost;
+        int tiles = splitRows ? rowTiles : colTiles;
+        parts = Math.Min(parts, tiles);
         if (parts == 1)
         {
             RunRange(args, 0, args.M, 0, args.N);

@@ -8,33 +8,43 @@ internal interface IGemmJob
 }
 
 /// <summary>
-/// A tiny fixed pool of worker threads for GEMM: one per extra core, started lazily, that spin
-/// briefly and then sleep between jobs. Unlike Parallel.For it allocates nothing per call and
-/// always runs part p of a job on the same kind of thread with the same split, so results do
-/// not depend on scheduling.
+/// A tiny pool of worker threads for GEMM (one per extra core, started lazily) that spin briefly
+/// and then sleep between jobs. Unlike Parallel.For it allocates nothing per call.
 /// </summary>
+/// <remarks>
+/// The split of a job into parts is fixed by the caller; which thread runs a part is not: the
+/// caller and the workers claim parts from a shared counter, so a worker that the OS schedules late
+/// (a busy machine) costs nothing, as the caller simply runs that part too. Parts are independent
+/// and each is computed the same way wherever it runs, so results stay bitwise reproducible.
+/// </remarks>
 internal static class GemmThreads
 {
-    private const int SpinIterations = 20_000;
+    private const int SpinIterations = 5_000;
+
+    // Claim word: generation << 16 | parts << 8 | next part. One CAS on it both checks that a job
+    // is still the current one and claims its next part, so a late worker cannot touch a newer job
+    // with a stale view.
+    private const int PartsShift = 8;
+    private const long PartMask = 0xFF;
+    private const int GenerationShift = 16;
 
     private static readonly object s_gate = new();
     private static Worker[]? s_workers;
     private static IGemmJob? s_job;
-    private static int s_parts;
-    private static int s_pending;
+    private static long s_claim;
+    private static int s_completed;
     private static Exception? s_failure;
 
-    /// <summary>How many parts a job can run at once (the number of cores).</summary>
+    /// <summary>How many parts can run at once (the number of cores).</summary>
     public static int MaxParallelism { get; } = Math.Max(1, Environment.ProcessorCount);
 
     /// <summary>
-    /// Runs parts 0..parts-1 of <paramref name="job"/>: part 0 on the caller and the rest on workers.
-    /// When another caller is already using the pool (or parts is 1) every part runs on the caller,
-    /// which gives the same result because parts are independent.
+    /// Runs parts 0..parts-1 of <paramref name="job"/> on the caller and idle workers. When another
+    /// caller is using the pool, or only one part is asked for, every part runs on the caller.
     /// </summary>
     public static void Run(IGemmJob job, int parts)
     {
-        if (parts <= 1 || MaxParallelism == 1 || !Monitor.TryEnter(s_gate))
+        if (parts <= 1 || parts > PartMask || MaxParallelism == 1 || !Monitor.TryEnter(s_gate))
         {
             for (int p = 0; p < parts; p++)
             {
@@ -47,24 +57,21 @@ internal static class GemmThreads
         try
         {
             Worker[] workers = s_workers ??= StartWorkers();
-            int used = Math.Min(parts - 1, workers.Length);
             s_job = job;
-            s_parts = parts;
             s_failure = null;
-            Volatile.Write(ref s_pending, used);
-            for (int w = 0; w < used; w++)
+            Volatile.Write(ref s_completed, 0);
+            long generation = (Volatile.Read(ref s_claim) >> GenerationShift) + 1;
+            Volatile.Write(ref s_claim, generation << GenerationShift | (long)parts << PartsShift);
+            int wake = Math.Min(parts - 1, workers.Length);
+            for (int w = 0; w < wake; w++)
             {
                 workers[w].Signal();
             }
 
-            // The caller takes part 0 and any parts beyond the worker count (same static split each call).
-            for (int p = 0; p < parts; p += used + 1)
-            {
-                job.Execute(p);
-            }
+            ClaimAndRun(job);
 
             var spinner = new SpinWait();
-            while (Volatile.Read(ref s_pending) != 0)
+            while (Volatile.Read(ref s_completed) != parts)
             {
                 spinner.SpinOnce(sleep1Threshold: -1);
             }
@@ -72,12 +79,50 @@ internal static class GemmThreads
             s_job = null;
             if (s_failure is { } failure)
             {
-                throw new AggregateException("A GEMM worker failed.", failure);
+                throw new AggregateException("A GEMM part failed.", failure);
             }
         }
         finally
         {
             Monitor.Exit(s_gate);
+        }
+    }
+
+    /// <summary>Claims and runs parts of the current job until none are left.</summary>
+    private static void ClaimAndRun(IGemmJob? job)
+    {
+        while (true)
+        {
+            long claim = Volatile.Read(ref s_claim);
+            long parts = (claim >> PartsShift) & PartMask;
+            long next = claim & PartMask;
+            if (next >= parts)
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref s_claim, claim + 1, claim) != claim)
+            {
+                continue;
+            }
+
+            // The claim succeeded on an unfinished job, so its caller is still waiting and s_job
+            // is that job (it is only replaced after every part has completed). Workers re-read
+            // it per claim because the next claim may belong to a newer job.
+            IGemmJob current = job ?? Volatile.Read(ref s_job)!;
+            try
+            {
+                current.Execute((int)next);
+            }
+            catch (Exception e)
+            {
+                s_failure = e;
+            }
+            finally
+            {
+                Interlocked.Increment(ref s_completed);
+            }
+
         }
     }
 
@@ -94,13 +139,11 @@ internal static class GemmThreads
 
     private sealed class Worker
     {
-        private readonly int _index;
         private readonly SemaphoreSlim _wake = new(0);
         private int _signalled;
 
         public Worker(int index)
         {
-            _index = index;
             var thread = new Thread(Loop) { IsBackground = true, Name = $"AlignFx GEMM worker {index}" };
             thread.Start();
         }
@@ -115,8 +158,8 @@ internal static class GemmThreads
         {
             while (true)
             {
-                // Spin a little first: training issues GEMMs back to back and a sleeping thread takes
-                // tens of microseconds to wake.
+                // Spin a little first: training issues GEMMs back to back and a sleeping thread
+                // takes tens of microseconds to wake.
                 for (int i = 0; i < SpinIterations && Volatile.Read(ref _signalled) == 0; i++)
                 {
                     Thread.SpinWait(1);
@@ -124,22 +167,7 @@ internal static class GemmThreads
 
                 _wake.Wait();
                 Volatile.Write(ref _signalled, 0);
-                try
-                {
-                    int stride = Math.Min(s_parts - 1, MaxParallelism - 1) + 1;
-                    for (int p = _index; p < s_parts; p += stride)
-                    {
-                        s_job!.Execute(p);
-                    }
-                }
-                catch (Exception e)
-                {
-                    s_failure = e;
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref s_pending);
-                }
+                ClaimAndRun(null);
             }
         }
     }

@@ -139,6 +139,39 @@ public sealed class GemmTests
     }
 
     [Fact]
+    public void Concurrent_callers_share_the_worker_pool_safely()
+    {
+        // Several threads issue threaded GEMMs at once: one wins the pool, the rest run their parts
+        // inline; every result must still equal its single-threaded reference bit for bit.
+        var shapes = new[] { (130, 70, 90), (40, 300, 33), (257, 31, 260), (64, 64, 64) };
+        var random = new Random(21);
+        var inputs = shapes.Select(s => (A: Matrix(random, s.Item1, s.Item3), B: Matrix(random, s.Item3, s.Item2))).ToArray();
+        var expected = shapes.Select((s, i) =>
+        {
+            var c = new float[s.Item1 * s.Item2];
+            Gemm.Multiply(new GemmOptions(Threads: 1), false, false, s.Item1, s.Item2, s.Item3, 1f, inputs[i].A, s.Item3, inputs[i].B, s.Item2, 0f, c, s.Item2);
+            return c;
+        }).ToArray();
+
+        var mismatches = 0;
+        Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = 4 }, call =>
+        {
+            int i = call % shapes.Length;
+            var (m, n, k) = shapes[i];
+            var c = new float[m * n];
+            for (int repeat = 0; repeat < 5; repeat++)
+            {
+                Gemm.Multiply(new GemmOptions(Threads: 2, DirectLimit: -1), false, false, m, n, k, 1f, inputs[i].A, k, inputs[i].B, n, 0f, c, n);
+                if (!c.AsSpan().SequenceEqual(expected[i]))
+                {
+                    Interlocked.Increment(ref mismatches);
+                }
+            }
+        });
+        Assert.Equal(0, mismatches);
+    }
+
+    [Fact]
     public void Beta_zero_ignores_nan_in_c_and_alpha_zero_ignores_a_and_b()
     {
         const int m = 37, n = 45, k = 19;

@@ -16,13 +16,15 @@ internal interface IBenchmarkSuite
 /// <summary>Options shared by every suite.</summary>
 /// <param name="Rounds">Timed rounds per figure (the median is reported).</param>
 /// <param name="Filter">Only figures whose name contains this text run (null: all).</param>
-internal sealed record BenchmarkSettings(int Rounds, string? Filter)
+/// <param name="UseMinimum">Report the fastest round instead of the median (a busy shared machine).</param>
+/// <param name="SingleThread">Run ours and the peer on one thread each (per-core efficiency).</param>
+internal sealed record BenchmarkSettings(int Rounds, string? Filter, bool UseMinimum, bool SingleThread)
 {
     /// <summary>Whether the figure called <paramref name="name"/> passes the filter.</summary>
     public bool Includes(string name) => Filter is null || name.Contains(Filter, StringComparison.OrdinalIgnoreCase);
 }
 
-/// <summary>Subcommand dispatch: <c>&lt;suite&gt;|all [--rounds N] [--filter TEXT]</c>.</summary>
+/// <summary>Subcommand dispatch: <c>&lt;suite&gt;|all [--rounds N] [--filter TEXT] [--stat median|min] [--single-thread]</c>.</summary>
 internal static class BenchmarkCli
 {
     public static int Run(string[] args, IReadOnlyList<IBenchmarkSuite> suites)
@@ -35,6 +37,7 @@ internal static class BenchmarkCli
 
         int rounds = 7;
         string? filter = null;
+        bool useMinimum = false, singleThread = false;
         for (int i = 1; i < args.Length; i++)
         {
             switch (args[i])
@@ -46,6 +49,12 @@ internal static class BenchmarkCli
                 case "--filter" when i + 1 < args.Length:
                     filter = args[++i];
                     break;
+                case "--stat" when i + 1 < args.Length && args[i + 1] is "median" or "min":
+                    useMinimum = args[++i] == "min";
+                    break;
+                case "--single-thread":
+                    singleThread = true;
+                    break;
                 default:
                     Console.Error.WriteLine($"Unknown or incomplete option '{args[i]}'.");
                     Usage(Console.Error, suites);
@@ -53,7 +62,7 @@ internal static class BenchmarkCli
             }
         }
 
-        var settings = new BenchmarkSettings(rounds, filter);
+        var settings = new BenchmarkSettings(rounds, filter, useMinimum, singleThread);
         IEnumerable<IBenchmarkSuite> selected = args[0] == "all"
             ? suites
             : suites.Where(s => s.Name == args[0]);
@@ -76,7 +85,7 @@ internal static class BenchmarkCli
 
     private static void Usage(TextWriter output, IReadOnlyList<IBenchmarkSuite> suites)
     {
-        output.WriteLine("usage: Framework.Benchmarks <suite>|all [--rounds N] [--filter TEXT]");
+        output.WriteLine("usage: Framework.Benchmarks <suite>|all [--rounds N] [--filter TEXT] [--stat median|min] [--single-thread]");
         foreach (var suite in suites)
         {
             output.WriteLine($"  {suite.Name,-12} {suite.Description}");

@@ -16,7 +16,13 @@ internal sealed class GemmBenchmark : IBenchmarkSuite
     public int Run(BenchmarkSettings settings, TextWriter output)
     {
         OpenBlas? peer = OpenBlas.TryLoad(out string reason);
-        output.WriteLine($"# gemm: ours path={Gemm.BestPath} threads={GemmThreads.MaxParallelism}");
+        if (peer is not null && settings.SingleThread)
+        {
+            peer.Threads = 1;
+        }
+
+        var options = new GemmOptions(Threads: settings.SingleThread ? 1 : 0);
+        output.WriteLine($"# gemm: ours path={Gemm.BestPath} threads={(settings.SingleThread ? 1 : GemmThreads.MaxParallelism)}");
         if (peer is null)
         {
             output.WriteLine($"# gemm: peer unavailable: {reason}; peer=n/a below");
@@ -31,12 +37,12 @@ internal sealed class GemmBenchmark : IBenchmarkSuite
             output.WriteLine($"# gemm: note: OPENBLAS_CORETYPE={core} is set and forces that kernel on the peer; for a fair peer run with `env -u OPENBLAS_CORETYPE`.");
         }
 
-        output.WriteLine("# gemm: values are GFLOP/s (median of rounds); ratio = our time / peer time (below 1 is faster).");
+        output.WriteLine($"# gemm: values are GFLOP/s ({(settings.UseMinimum ? "fastest" : "median")} of {settings.Rounds} rounds); ratio = our time / peer time (below 1 is faster).");
         foreach (var shape in Shapes().DistinctBy(s => s.Name))
         {
             if (settings.Includes(shape.Name))
             {
-                output.WriteLine(Figure(shape, peer, settings.Rounds));
+                output.WriteLine(Figure(shape, peer, options, settings));
             }
         }
 
@@ -64,7 +70,7 @@ internal sealed class GemmBenchmark : IBenchmarkSuite
         }
     }
 
-    private static string Figure(Shape s, OpenBlas? peer, int rounds)
+    private static string Figure(Shape s, OpenBlas? peer, GemmOptions options, BenchmarkSettings settings)
     {
         var random = new Random(1234);
         int lda = s.TransA ? s.M : s.K, ldb = s.TransB ? s.K : s.N, ldc = s.N;
@@ -73,16 +79,16 @@ internal sealed class GemmBenchmark : IBenchmarkSuite
         float[] ours = new float[s.M * s.N];
         float[] theirs = new float[s.M * s.N];
 
-        Action oursCall = () => Gemm.Sgemm(s.TransA, s.TransB, s.M, s.N, s.K, 1f, a, lda, b, ldb, 0f, ours, ldc);
+        Action oursCall = () => Gemm.Multiply(options, s.TransA, s.TransB, s.M, s.N, s.K, 1f, a, lda, b, ldb, 0f, ours, ldc);
         double flops = 2.0 * s.M * s.N * s.K;
         if (peer is null)
         {
-            double t = Measure.MedianSeconds(rounds, oursCall)[0];
+            double t = Measure.Seconds(settings.Rounds, settings.UseMinimum, oursCall)[0];
             return Format($"{s.Name} ours={flops / t / 1e9:F1} peer=n/a ratio=n/a");
         }
 
         Action peerCall = () => peer.Sgemm(s.TransA, s.TransB, s.M, s.N, s.K, 1f, a, lda, b, ldb, 0f, theirs, ldc);
-        double[] times = Measure.MedianSeconds(rounds, oursCall, peerCall);
+        double[] times = Measure.Seconds(settings.Rounds, settings.UseMinimum, oursCall, peerCall);
         string check = Agree(ours, theirs, s.K) ? "" : " # WARNING: results differ from the peer";
         return Format($"{s.Name} ours={flops / times[0] / 1e9:F1} peer={flops / times[1] / 1e9:F1} ratio={times[0] / times[1]:F3}{check}");
     }

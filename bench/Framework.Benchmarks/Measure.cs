@@ -17,9 +17,10 @@ internal static class Measure
 
     /// <summary>
     /// Times <paramref name="actions"/> side by side: each round runs a batch of every action in
-    /// turn, so slow drifts of the machine hit them alike. Returns the median seconds per call of each.
+    /// turn, so slow drifts of the machine hit them alike. Returns the median (or, with
+    /// <paramref name="minimum"/>, the fastest) seconds per call of each.
     /// </summary>
-    public static double[] MedianSeconds(int rounds, params Action[] actions)
+    public static double[] Seconds(int rounds, bool minimum, params Action[] actions)
     {
         var iterations = new int[actions.Length];
         for (int i = 0; i < actions.Length; i++)
@@ -58,7 +59,7 @@ internal static class Measure
             }
         }
 
-        return [.. samples.Select(Median)];
+        return [.. samples.Select(minimum ? (Func<double[], double>)(x => x.Min()) : Median)];
     }
 
     private static double Median(double[] values)

@@ -24,6 +24,7 @@ internal sealed unsafe class OpenBlas
 
     private readonly delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void> _sgemm;
     private readonly delegate* unmanaged<int> _getThreads;
+    private readonly delegate* unmanaged<int, void> _setThreads;
     private readonly delegate* unmanaged<byte*> _coreName;
 
     private OpenBlas(nint handle, string path)
@@ -32,14 +33,25 @@ internal sealed unsafe class OpenBlas
         _sgemm = (delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void>)
             NativeLibrary.GetExport(handle, "cblas_sgemm");
         _getThreads = NativeLibrary.TryGetExport(handle, "openblas_get_num_threads", out nint t) ? (delegate* unmanaged<int>)t : null;
+        _setThreads = NativeLibrary.TryGetExport(handle, "openblas_set_num_threads", out nint st) ? (delegate* unmanaged<int, void>)st : null;
         _coreName = NativeLibrary.TryGetExport(handle, "openblas_get_corename", out nint n) ? (delegate* unmanaged<byte*>)n : null;
     }
 
     /// <summary>The file that was loaded.</summary>
     public string Path { get; }
 
-    /// <summary>OpenBLAS's thread count, or -1 when the build does not say.</summary>
-    public int Threads => _getThreads is null ? -1 : _getThreads();
+    /// <summary>OpenBLAS's thread count (-1 when the build does not say); setting it needs openblas_set_num_threads.</summary>
+    public int Threads
+    {
+        get => _getThreads is null ? -1 : _getThreads();
+        set
+        {
+            if (_setThreads is not null)
+            {
+                _setThreads(value);
+            }
+        }
+    }
 
     /// <summary>The CPU kernel family OpenBLAS chose (for example Haswell or SkylakeX).</summary>
     public string CoreName => _coreName is null ? "unknown" : Marshal.PtrToStringAnsi((nint)_coreName()) ?? "unknown";

@@ -184,26 +184,17 @@ internal static unsafe class GemmDriver<T, TKernel>
     private static void PackA(in GemmArgs<T> g, int ic, int mb, int pc, int kb, T* dst)
     {
         int mr = TKernel.MR;
+        if (g.TransA)
+        {
+            // op(A)(i, p) = a[p * lda + i]: each k step of every panel is a contiguous run.
+            GemmPacking.CopySteps(g.A + (nint)pc * g.Lda + ic, g.Lda, mb, kb, mr, dst);
+            return;
+        }
+
+        // op(A)(i, p) = a[i * lda + p]: a transposing copy of each panel's rows.
         for (int ir = 0; ir < mb; ir += mr)
         {
-            int rows = Math.Min(mr, mb - ir);
-            T* panel = dst + (nint)ir * kb;
-            if (g.TransA)
-            {
-                // op(A)(i, p) = a[p * lda + i]: each k step is a contiguous run of rows.
-                T* src = g.A + (nint)pc * g.Lda + ic + ir;
-                for (int p = 0; p < kb; p++)
-                {
-                    var d = new Span<T>(panel + (nint)p * mr, mr);
-                    new ReadOnlySpan<T>(src + p * g.Lda, rows).CopyTo(d);
-                    d[rows..].Clear();
-                }
-            }
-            else
-            {
-                // op(A)(i, p) = a[i * lda + p]: a transposing copy of the panel's rows.
-                GemmPacking.Transpose(g.A + (nint)(ic + ir) * g.Lda + pc, g.Lda, rows, kb, mr, panel);
-            }
+            GemmPacking.Transpose(g.A + (nint)(ic + ir) * g.Lda + pc, g.Lda, Math.Min(mr, mb - ir), kb, mr, dst + (nint)ir * kb);
         }
     }
 
@@ -214,26 +205,17 @@ internal static unsafe class GemmDriver<T, TKernel>
     private static void PackB(in GemmArgs<T> g, int pc, int kb, int jc, int nb, T* dst)
     {
         int nr = TKernel.NR;
+        if (!g.TransB)
+        {
+            // op(B)(p, j) = b[p * ldb + j]: each k step of every panel is a contiguous run.
+            GemmPacking.CopySteps(g.B + (nint)pc * g.Ldb + jc, g.Ldb, nb, kb, nr, dst);
+            return;
+        }
+
+        // op(B)(p, j) = b[j * ldb + p]: a transposing copy of each panel's stored rows.
         for (int jr = 0; jr < nb; jr += nr)
         {
-            int cols = Math.Min(nr, nb - jr);
-            T* panel = dst + (nint)jr * kb;
-            if (!g.TransB)
-            {
-                // op(B)(p, j) = b[p * ldb + j]: each k step is a contiguous run of columns.
-                T* src = g.B + (nint)pc * g.Ldb + jc + jr;
-                for (int p = 0; p < kb; p++)
-                {
-                    var d = new Span<T>(panel + (nint)p * nr, nr);
-                    new ReadOnlySpan<T>(src + p * g.Ldb, cols).CopyTo(d);
-                    d[cols..].Clear();
-                }
-            }
-            else
-            {
-                // op(B)(p, j) = b[j * ldb + p]: a transposing copy of the panel's stored rows.
-                GemmPacking.Transpose(g.B + (nint)(jc + jr) * g.Ldb + pc, g.Ldb, cols, kb, nr, panel);
-            }
+            GemmPacking.Transpose(g.B + (nint)(jc + jr) * g.Ldb + pc, g.Ldb, Math.Min(nr, nb - jr), kb, nr, dst + (nint)jr * kb);
         }
     }
 

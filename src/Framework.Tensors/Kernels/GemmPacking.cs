@@ -47,6 +47,76 @@ internal static unsafe class GemmPacking
         }
     }
 
+    /// <summary>
+    /// Non-transposing pack: source row p holds <paramref name="total"/> contiguous values (row
+    /// stride <paramref name="ld"/>) that are dealt into panels of <paramref name="width"/>:
+    /// dst[t * width * kb + p * width + r] = src[p * ld + t * width + r], zero past total.
+    /// </summary>
+    /// <remarks>
+    /// Panel by panel: each panel is written front to back. (Row by row reads the source more
+    /// sequentially but writes dozens of panel streams at once, and measured 20% slower overall.)
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void CopySteps<T>(T* src, nint ld, int total, int kb, int width, T* dst) where T : unmanaged
+    {
+        for (int t = 0; t < total; t += width)
+        {
+            int count = Math.Min(width, total - t);
+            T* row = src + t;
+            T* step = dst + (nint)t * kb;
+            for (int p = 0; p < kb; p++)
+            {
+                CopyStep(row, count, width, step);
+                row += ld;
+                step += width;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies <paramref name="count"/> values and zero-fills up to <paramref name="width"/>: one packed
+    /// step of a panel whose source is contiguous. Inline vector moves beat a memmove call at these
+    /// lengths (one call per k step would cost more than the copy).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CopyStep<T>(T* src, int count, int width, T* dst) where T : unmanaged
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + Vector512<T>.Count <= count; i += Vector512<T>.Count)
+            {
+                Vector512.Store(Vector512.Load(src + i), dst + i);
+            }
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + Vector256<T>.Count <= count; i += Vector256<T>.Count)
+            {
+                Vector256.Store(Vector256.Load(src + i), dst + i);
+            }
+        }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            for (; i + Vector128<T>.Count <= count; i += Vector128<T>.Count)
+            {
+                Vector128.Store(Vector128.Load(src + i), dst + i);
+            }
+        }
+
+        for (; i < count; i++)
+        {
+            dst[i] = src[i];
+        }
+
+        for (; i < width; i++)
+        {
+            dst[i] = default;
+        }
+    }
+
     private static void Transpose4Rows(float* s0, nint ld, int kb, int width, float* d)
     {
         float* s1 = s0 + ld, s2 = s1 + ld, s3 = s2 + ld;

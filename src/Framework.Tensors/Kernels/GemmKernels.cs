@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AlignFx.Tensors.Kernels;
 
@@ -32,6 +33,32 @@ internal interface IGemmKernel<T> where T : unmanaged
 /// <summary>Scalar and vector helpers shared by the kernels so they round identically.</summary>
 internal static class GemmMath
 {
+    /// <summary>
+    /// Asks for a C tile (rows x bytesPerRow) to be brought into L1 while the k loop runs, so the
+    /// merge at the end does not stall on cache misses (C rows of big products are far apart).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void PrefetchTile(void* c, nint ldcBytes, int rows, int bytesPerRow)
+    {
+        if (!Sse.IsSupported)
+        {
+            return;
+        }
+
+        byte* row = (byte*)c;
+        for (int r = 0; r < rows; r++)
+        {
+            for (int offset = 0; offset < bytesPerRow; offset += 64)
+            {
+                Sse.Prefetch0(row + offset);
+            }
+
+            // The last byte too, in case the row straddles one more cache line.
+            Sse.Prefetch0(row + bytesPerRow - 1);
+            row += ldcBytes;
+        }
+    }
+
     /// <summary>The merge every path uses: alpha * acc when beta is 0, else fma(acc, alpha, beta * c).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Merge<T>(T acc, T alpha, T beta, T c) where T : unmanaged, IFloatingPointIeee754<T>
@@ -124,6 +151,7 @@ internal readonly struct Kernel512<T> : IGemmKernel<T> where T : unmanaged, IFlo
     public static unsafe void Run(nint kc, T* a, T* b, T* c, nint ldc, T alpha, T beta)
     {
         int w = Vector512<T>.Count;
+        GemmMath.PrefetchTile(c, ldc * sizeof(T), 12, 2 * Vector512<byte>.Count);
         Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<T> c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<T> c40 = default, c41 = default, c50 = default, c51 = default;
@@ -226,6 +254,7 @@ internal readonly struct Kernel256<T> : IGemmKernel<T> where T : unmanaged, IFlo
     public static unsafe void Run(nint kc, T* a, T* b, T* c, nint ldc, T alpha, T beta)
     {
         int w = Vector256<T>.Count;
+        GemmMath.PrefetchTile(c, ldc * sizeof(T), 6, 2 * Vector256<byte>.Count);
         Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector256<T> c20 = default, c21 = default, c30 = default, c31 = default;
         Vector256<T> c40 = default, c41 = default, c50 = default, c51 = default;

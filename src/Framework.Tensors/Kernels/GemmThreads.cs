@@ -70,10 +70,19 @@ internal static class GemmThreads
 
             ClaimAndRun(job);
 
+            // A claimed part is running on another core; spin without yielding at first, since a
+            // yield on a busy machine can hand the core away for a whole time slice.
             var spinner = new SpinWait();
-            while (Volatile.Read(ref s_completed) != parts)
+            for (int spins = 0; Volatile.Read(ref s_completed) != parts; spins++)
             {
-                spinner.SpinOnce(sleep1Threshold: -1);
+                if (spins < SpinIterations * 2)
+                {
+                    Thread.SpinWait(4);
+                }
+                else
+                {
+                    spinner.SpinOnce(sleep1Threshold: -1);
+                }
             }
 
             s_job = null;

@@ -41,11 +41,6 @@ internal static partial class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
-        if (m == 0 || n == 0)
-        {
-            return;
-        }
-
         fixed (T* pa = a)
         fixed (T* pb = b)
         fixed (T* pc = c)
@@ -55,22 +50,33 @@ internal static partial class Gemm
                 TransA = transA, TransB = transB, M = m, N = n, K = k, Alpha = alpha, Beta = beta,
                 A = pa, Lda = lda, B = pb, Ldb = ldb, C = pc, Ldc = ldc,
             };
+            Dispatch(options, args);
+        }
+    }
 
-            if (k == 0 || alpha == T.Zero)
-            {
-                ScaleC(args);
-            }
-            else if ((long)m * n * k <= options.DirectLimit)
-            {
-                Direct(args);
-            }
-            else
-            {
-                long work = (long)m * n * k;
-                int parts = options.Threads > 0 ? options.Threads
-                    : work >= options.ThreadingLimit ? GemmThreads.MaxParallelism : 1;
-                RunBlocked(ResolvePath(options.Path), args, parts);
-            }
+    /// <summary>Picks the scale-only, direct or blocked path for one validated, pinned product.</summary>
+    private static void Dispatch<T>(in GemmOptions options, in GemmArgs<T> args)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long work = (long)args.M * args.N * args.K;
+        if (args.M == 0 || args.N == 0)
+        {
+            return;
+        }
+
+        if (args.K == 0 || args.Alpha == T.Zero)
+        {
+            ScaleC(args);
+        }
+        else if (work <= options.DirectLimit)
+        {
+            Direct(args);
+        }
+        else
+        {
+            int parts = options.Threads > 0 ? options.Threads
+                : work >= options.ThreadingLimit ? GemmThreads.MaxParallelism : 1;
+            RunBlocked(ResolvePath(options.Path), args, parts);
         }
     }
 
@@ -215,11 +221,14 @@ internal static partial class Gemm
             throw new ArgumentOutOfRangeException("ld" + name, ld, $"Leading dimension of {name} must be at least {cols}.");
         }
 
-        if ((long)(rows - 1) * ld + cols > length)
+        if (Extent(rows, cols, ld) > length)
         {
-            throw new ArgumentException($"{name} holds {length} elements but a {rows} x {cols} matrix with leading dimension {ld} needs {(long)(rows - 1) * ld + cols}.", name);
+            throw new ArgumentException($"{name} holds {length} elements but a {rows} x {cols} matrix with leading dimension {ld} needs {Extent(rows, cols, ld)}.", name);
         }
     }
+
+    /// <summary>Elements spanned by a rows x cols row-major matrix with row stride ld.</summary>
+    private static long Extent(int rows, int cols, int ld) => rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * ld + cols;
 }
 
 /// <summary>Which micro-kernel family the blocked GEMM uses.</summary>

@@ -28,9 +28,8 @@ internal unsafe struct GemmArgs<T> where T : unmanaged
 /// every MR-row micro-panel of A.
 /// </summary>
 /// <remarks>
-/// Threads split C into disjoint row ranges (sharing one packed copy of B) or column ranges; every
-/// element is still reduced over k by one thread in the same order, so the result is bitwise
-/// independent of the thread count.
+/// Threads split C into disjoint row or column ranges; every element is still reduced over k by
+/// one thread in the same order, so the result is bitwise independent of the thread count.
 /// </remarks>
 internal static unsafe class GemmDriver<T, TKernel>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -39,14 +38,13 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// <summary>k slice length; shared by every kernel and the direct path so they round alike.</summary>
     public static int KC => GemmBlocking.KC;
 
-    /// <summary>Rows of A packed per block (about 384 KiB, so it stays in a 1 MiB L2 beside B's panels).</summary>
+    /// <summary>Rows of A packed per block (about 384 KiB, half of a typical L2).</summary>
     public static int MC { get; } = Math.Max(1, 384 * 1024 / (GemmBlocking.KC * sizeof(T) * TKernel.MR)) * TKernel.MR;
 
     /// <summary>Columns of B packed per block (a few MiB, in L3).</summary>
     public static int NC { get; } = Math.Max(1, 4096 * 1024 / (GemmBlocking.KC * sizeof(T) * TKernel.NR)) * TKernel.NR;
 
-    private static readonly SplitJob s_split = new();
-    private static readonly SharedBJob s_shared = new();
+    private static readonly Job s_job = new();
 
     /// <summary>Computes C = alpha op(A) op(B) + beta C with up to <paramref name="parts"/> threads.</summary>
     public static void Run(in GemmArgs<T> args, int parts)
@@ -67,80 +65,32 @@ internal static unsafe class GemmDriver<T, TKernel>
             return;
         }
 
-        if (splitRows)
+        // One shared job object per instantiation; GemmThreads serialises users of the pool and
+        // runs everything on the caller when it is busy, so a concurrent caller uses its own copy.
+        if (!Monitor.TryEnter(s_job))
         {
-            RunSharedB(args, parts, rowTiles);
-            return;
-        }
-
-        // Column split: each part packs its own columns of B and all of A.
-        if (!Monitor.TryEnter(s_split))
-        {
-            // Another thread of the process is using this instantiation: run inline.
             RunRange(args, 0, args.M, 0, args.N);
             return;
         }
 
         try
         {
-            s_split.Args = args;
-            s_split.Tiles = tiles;
-            s_split.Parts = parts;
-            GemmThreads.Run(s_split, parts);
+            s_job.Args = args;
+            s_job.SplitRows = splitRows;
+            s_job.Tiles = tiles;
+            s_job.Parts = parts;
+            GemmThreads.Run(s_job, parts);
         }
         finally
         {
-            Monitor.Exit(s_split);
+            Monitor.Exit(s_job);
         }
     }
 
-    /// <summary>
-    /// Row split with one packed copy of B: for each KC x NC block, the parts first pack B's panels
-    /// together into the caller's shared buffer, then each computes its rows against it. Two
-    /// fork-joins per block and no waits inside a part, so parts can still run in any order.
-    /// </summary>
-    private static void RunSharedB(in GemmArgs<T> g, int parts, int rowTiles)
-    {
-        if (!Monitor.TryEnter(s_shared))
-        {
-            RunRange(g, 0, g.M, 0, g.N);
-            return;
-        }
-
-        try
-        {
-            int nr = TKernel.NR;
-            int ncMax = Math.Min(NC, RoundUp(g.N, nr));
-            int kcCap = Math.Min(KC, g.K);
-            var job = s_shared;
-            job.Args = g;
-            job.Parts = parts;
-            job.RowTiles = rowTiles;
-            job.PackedB = (T*)GemmWorkspace.Current.Rent((nint)ncMax * kcCap * sizeof(T), GemmWorkspace.SharedSlot);
-            for (int jc = 0; jc < g.N; jc += ncMax)
-            {
-                for (int pc = 0; pc < g.K; pc += KC)
-                {
-                    job.Jc = jc;
-                    job.Nb = Math.Min(ncMax, g.N - jc);
-                    job.Pc = pc;
-                    job.Kb = Math.Min(KC, g.K - pc);
-                    job.Packing = true;
-                    GemmThreads.Run(job, Math.Min(parts, (job.Nb + nr - 1) / nr));
-                    job.Packing = false;
-                    GemmThreads.Run(job, parts);
-                }
-            }
-        }
-        finally
-        {
-            Monitor.Exit(s_shared);
-        }
-    }
-
-    private sealed class SplitJob : IGemmJob
+    private sealed class Job : IGemmJob
     {
         public GemmArgs<T> Args;
+        public bool SplitRows;
         public int Tiles;
         public int Parts;
 
@@ -148,49 +98,18 @@ internal static unsafe class GemmDriver<T, TKernel>
         {
             int first = (int)((long)Tiles * part / Parts);
             int last = (int)((long)Tiles * (part + 1) / Parts);
-            RunRange(Args, 0, Args.M, first * TKernel.NR, Math.Min(Args.N, last * TKernel.NR));
-        }
-    }
-
-    private sealed class SharedBJob : IGemmJob
-    {
-        public GemmArgs<T> Args;
-        public int Parts;
-        public int RowTiles;
-        public T* PackedB;
-        public int Jc;
-        public int Nb;
-        public int Pc;
-        public int Kb;
-        public bool Packing;
-
-        public void Execute(int part)
-        {
-            if (Packing)
+            if (SplitRows)
             {
-                // Panels of this block, dealt out in contiguous runs.
-                int panels = (Nb + TKernel.NR - 1) / TKernel.NR;
-                int packers = Math.Min(Parts, panels);
-                int first = panels * part / packers * TKernel.NR;
-                int last = Math.Min(Nb, panels * (part + 1) / packers * TKernel.NR);
-                if (first < last)
-                {
-                    PackB(Args, Pc, Kb, Jc + first, last - first, PackedB + (nint)first * Kb);
-                }
-
-                return;
+                RunRange(Args, first * TKernel.MR, Math.Min(Args.M, last * TKernel.MR), 0, Args.N);
             }
-
-            int i0 = (int)((long)RowTiles * part / Parts) * TKernel.MR;
-            int i1 = Math.Min(Args.M, (int)((long)RowTiles * (part + 1) / Parts) * TKernel.MR);
-            if (i0 < i1)
+            else
             {
-                ComputeBlock(Args, i0, i1, Jc, Nb, Pc, Kb, PackedB);
+                RunRange(Args, 0, Args.M, first * TKernel.NR, Math.Min(Args.N, last * TKernel.NR));
             }
         }
     }
 
-    /// <summary>The blocked loop nest over rows [i0, i1) and columns [j0, j1) of C, on one thread.</summary>
+    /// <summary>The blocked loop nest over rows [i0, i1) and columns [j0, j1) of C.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunRange(in GemmArgs<T> g, int i0, int i1, int j0, int j1)
     {
@@ -199,64 +118,57 @@ internal static unsafe class GemmDriver<T, TKernel>
             return;
         }
 
-        int ncMax = Math.Min(NC, RoundUp(j1 - j0, TKernel.NR));
-        int kcCap = Math.Min(KC, g.K);
-        T* packB = (T*)GemmWorkspace.Current.Rent((nint)ncMax * kcCap * sizeof(T), GemmWorkspace.PrivateBSlot);
+        int mr = TKernel.MR, nr = TKernel.NR, kcMax = KC;
+        int mcMax = Math.Min(MC, RoundUp(i1 - i0, mr));
+        int ncMax = Math.Min(NC, RoundUp(j1 - j0, nr));
+        int kcCap = Math.Min(kcMax, g.K);
+        nint aBytes = GemmWorkspace.AlignUp((nint)mcMax * kcCap * sizeof(T));
+        nint bBytes = GemmWorkspace.AlignUp((nint)ncMax * kcCap * sizeof(T));
+        nint tileBytes = GemmWorkspace.AlignUp((nint)mr * nr * sizeof(T));
+        byte* scratch = GemmWorkspace.Current.Rent(aBytes + bBytes + tileBytes);
+        T* packA = (T*)scratch;
+        T* packB = (T*)(scratch + aBytes);
+        T* tileC = (T*)(scratch + aBytes + bBytes);
+
         for (int jc = j0; jc < j1; jc += ncMax)
         {
             int nb = Math.Min(ncMax, j1 - jc);
-            for (int pc = 0; pc < g.K; pc += KC)
+            for (int pc = 0; pc < g.K; pc += kcMax)
             {
-                int kb = Math.Min(KC, g.K - pc);
+                int kb = Math.Min(kcMax, g.K - pc);
+                T beta = pc == 0 ? g.Beta : T.One;
                 PackB(g, pc, kb, jc, nb, packB);
-                ComputeBlock(g, i0, i1, jc, nb, pc, kb, packB);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Rows [i0, i1) of C's columns [jc, jc + nb) += the k slice [pc, pc + kb), given that slice of B
-    /// packed: A is packed MC rows at a time into this thread's workspace.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ComputeBlock(in GemmArgs<T> g, int i0, int i1, int jc, int nb, int pc, int kb, T* packB)
-    {
-        int mr = TKernel.MR, nr = TKernel.NR;
-        int mcMax = Math.Min(MC, RoundUp(i1 - i0, mr));
-        nint aBytes = GemmWorkspace.AlignUp((nint)mcMax * Math.Min(KC, g.K) * sizeof(T));
-        byte* scratch = GemmWorkspace.Current.Rent(aBytes + GemmWorkspace.AlignUp((nint)mr * nr * sizeof(T)), GemmWorkspace.PrivateASlot);
-        T* packA = (T*)scratch;
-        T* tileC = (T*)(scratch + aBytes);
-        T beta = pc == 0 ? g.Beta : T.One;
-        for (int ic = i0; ic < i1; ic += mcMax)
-        {
-            int mb = Math.Min(mcMax, i1 - ic);
-            PackA(g, ic, mb, pc, kb, packA);
-            for (int jr = 0; jr < nb; jr += nr)
-            {
-                int nrEff = Math.Min(nr, nb - jr);
-                T* bPanel = packB + (nint)jr * kb;
-                T* cCol = g.C + (nint)ic * g.Ldc + jc + jr;
-                for (int ir = 0; ir < mb; ir += mr)
+                for (int ic = i0; ic < i1; ic += mcMax)
                 {
-                    int mrEff = Math.Min(mr, mb - ir);
-                    T* aPanel = packA + (nint)ir * kb;
-                    T* cTile = cCol + (nint)ir * g.Ldc;
-                    if (mrEff == mr && nrEff == nr)
+                    int mb = Math.Min(mcMax, i1 - ic);
+                    PackA(g, ic, mb, pc, kb, packA);
+                    for (int jr = 0; jr < nb; jr += nr)
                     {
-                        TKernel.Run(kb, aPanel, bPanel, cTile, g.Ldc, g.Alpha, beta);
-                    }
-                    else
-                    {
-                        // Edge tile: compute the padded tile, then merge only the valid part.
-                        TKernel.Run(kb, aPanel, bPanel, tileC, nr, T.One, T.Zero);
-                        for (int r = 0; r < mrEff; r++)
+                        int nrEff = Math.Min(nr, nb - jr);
+                        T* bPanel = packB + (nint)jr * kb;
+                        T* cCol = g.C + (nint)ic * g.Ldc + jc + jr;
+                        for (int ir = 0; ir < mb; ir += mr)
                         {
-                            T* src = tileC + (nint)r * nr;
-                            T* dst = cTile + (nint)r * g.Ldc;
-                            for (int s = 0; s < nrEff; s++)
+                            int mrEff = Math.Min(mr, mb - ir);
+                            T* aPanel = packA + (nint)ir * kb;
+                            T* cTile = cCol + (nint)ir * g.Ldc;
+                            if (mrEff == mr && nrEff == nr)
                             {
-                                dst[s] = GemmMath.Merge(src[s], g.Alpha, beta, dst[s]);
+                                TKernel.Run(kb, aPanel, bPanel, cTile, g.Ldc, g.Alpha, beta);
+                            }
+                            else
+                            {
+                                // Edge tile: compute the padded tile, then merge only the valid part.
+                                TKernel.Run(kb, aPanel, bPanel, tileC, nr, T.One, T.Zero);
+                                for (int r = 0; r < mrEff; r++)
+                                {
+                                    T* src = tileC + (nint)r * nr;
+                                    T* dst = cTile + (nint)r * g.Ldc;
+                                    for (int s = 0; s < nrEff; s++)
+                                    {
+                                        dst[s] = GemmMath.Merge(src[s], g.Alpha, beta, dst[s]);
+                                    }
+                                }
                             }
                         }
                     }

@@ -11,16 +11,9 @@ internal sealed unsafe class GemmWorkspace
     [ThreadStatic]
     private static GemmWorkspace? t_current;
 
-    /// <summary>Slot for this thread's packed A block and edge tile.</summary>
-    public const int PrivateASlot = 0;
-
-    /// <summary>Slot for a packed B block used only by this thread.</summary>
-    public const int PrivateBSlot = 1;
-
-    /// <summary>Slot for a packed B block this thread shares with GEMM workers while it waits on them.</summary>
-    public const int SharedSlot = 2;
-
-    private readonly Buffer[] _slots = [new(), new(), new()];
+    private byte[]? _storage;
+    private byte* _aligned;
+    private nint _capacity;
 
     /// <summary>The calling thread's workspace.</summary>
     public static GemmWorkspace Current => t_current ??= new GemmWorkspace();
@@ -29,35 +22,25 @@ internal sealed unsafe class GemmWorkspace
     public static nint AlignUp(nint bytes) => (bytes + (Alignment - 1)) & ~(nint)(Alignment - 1);
 
     /// <summary>
-    /// Returns at least <paramref name="bytes"/> bytes of 64-byte-aligned scratch in
-    /// <paramref name="slot"/>. The memory stays valid until the next call on this thread that asks
-    /// the same slot for more.
+    /// Returns at least <paramref name="bytes"/> bytes of 64-byte-aligned scratch. The memory stays
+    /// valid until the next call on this thread that asks for more.
     /// </summary>
-    public byte* Rent(nint bytes, int slot) => _slots[slot].Rent(bytes);
-
-    private sealed class Buffer
+    public byte* Rent(nint bytes)
     {
-        private byte[]? _storage;
-        private byte* _aligned;
-        private nint _capacity;
-
-        public byte* Rent(nint bytes)
+        if (bytes > _capacity)
         {
-            if (bytes > _capacity)
+            // Grow geometrically so a sequence of slightly larger shapes does not reallocate each time.
+            nint size = Math.Max(bytes, _capacity + _capacity / 2);
+            _storage = GC.AllocateUninitializedArray<byte>(checked((int)(size + Alignment)), pinned: true);
+            fixed (byte* p = _storage)
             {
-                // Grow geometrically so a sequence of slightly larger shapes does not reallocate each time.
-                nint size = Math.Max(bytes, _capacity + _capacity / 2);
-                _storage = GC.AllocateUninitializedArray<byte>(checked((int)(size + Alignment)), pinned: true);
-                fixed (byte* p = _storage)
-                {
-                    // Pinned-heap arrays never move, so the address stays valid after the fixed block.
-                    _aligned = (byte*)(((nint)p + (Alignment - 1)) & ~(nint)(Alignment - 1));
-                }
-
-                _capacity = size;
+                // Pinned-heap arrays never move, so the address stays valid after the fixed block.
+                _aligned = (byte*)(((nint)p + (Alignment - 1)) & ~(nint)(Alignment - 1));
             }
 
-            return _aligned;
+            _capacity = size;
         }
+
+        return _aligned;
     }
 }

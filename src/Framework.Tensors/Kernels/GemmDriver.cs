@@ -28,8 +28,10 @@ internal unsafe struct GemmArgs<T> where T : unmanaged
 /// every MR-row micro-panel of A.
 /// </summary>
 /// <remarks>
-/// Threads split C into disjoint row or column ranges; every element is still reduced over k by
-/// one thread in the same order, so the result is bitwise independent of the thread count.
+/// Threads split C into disjoint row or column ranges, and each part runs the whole loop nest on
+/// its range (packing its own panels) with no synchronisation until the end: a thread that the OS
+/// preempts delays only its own part. Every element is still reduced over k by one thread in the
+/// same order, so the result is bitwise independent of the thread count.
 /// </remarks>
 internal static unsafe class GemmDriver<T, TKernel>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -38,7 +40,7 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// <summary>k slice length; shared by every kernel and the direct path so they round alike.</summary>
     public static int KC => GemmBlocking.KC;
 
-    /// <summary>Rows of A packed per block (about 384 KiB, half of a typical L2).</summary>
+    /// <summary>Rows of A packed per block (about 384 KiB, so it stays in a 1 MiB L2 beside B's panels).</summary>
     public static int MC { get; } = Math.Max(1, 384 * 1024 / (GemmBlocking.KC * sizeof(T) * TKernel.MR)) * TKernel.MR;
 
     /// <summary>Columns of B packed per block (a few MiB, in L3).</summary>
@@ -65,8 +67,8 @@ internal static unsafe class GemmDriver<T, TKernel>
             return;
         }
 
-        // One shared job object per instantiation; GemmThreads serialises users of the pool and
-        // runs everything on the caller when it is busy, so a concurrent caller uses its own copy.
+        // One job object per instantiation: a second thread of the process that finds it in use
+        // runs its product inline (single-threaded), which gives the same bits.
         if (!Monitor.TryEnter(s_job))
         {
             RunRange(args, 0, args.M, 0, args.N);

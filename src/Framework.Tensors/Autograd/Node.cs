@@ -17,7 +17,7 @@ internal sealed class Node
     private readonly BackwardFn backward;
     private Tensor[]? saved;
 
-    private Node(string name, Tensor[] inputs, BackwardFn backward, Tensor[]? saved)
+    private Node(string name, Tensor?[] inputs, BackwardFn backward, Tensor[]? saved)
     {
         Name = name;
         this.backward = backward;
@@ -67,7 +67,7 @@ internal sealed class Node
 
     public static bool ShouldRecord(Tensor a, Tensor b) => (a.requires_grad || b.requires_grad) && is_grad_enabled();
 
-    public static bool ShouldRecord(ReadOnlySpan<Tensor> inputs)
+    public static bool ShouldRecord(ReadOnlySpan<Tensor?> inputs)
     {
         foreach (var t in inputs)
         {
@@ -80,7 +80,7 @@ internal sealed class Node
     }
 
     /// <summary>Marks <paramref name="output"/> as produced by a new node over <paramref name="inputs"/>.</summary>
-    public static Tensor Record(Tensor output, string name, Tensor[] inputs, BackwardFn backward, params Tensor[]? saved)
+    public static Tensor Record(Tensor output, string name, Tensor?[] inputs, BackwardFn backward, params Tensor[]? saved)
     {
         output.GradFn = new Node(name, inputs, backward, saved is { Length: > 0 } ? saved : null);
         output.requires_grad = true;

@@ -400,24 +400,30 @@ public static partial class torch
                 }
             }
 
-            private IEnumerable<(string key, Tensor tensor)> StateEntries()
+            // PyTorch's order and multiplicity: own parameters, own persistent buffers, then each child's entries
+            // (a module or parameter reachable under two names appears under both).
+            private IEnumerable<(string key, Tensor tensor)> StateEntries(string prefix = "")
             {
-                foreach (var (prefix, module) in named_modules())
+                EnsureRegistered();
+                foreach (var (n, p) in ownParameters)
                 {
-                    module.EnsureRegistered();
-                    foreach (var (n, p) in module.ownParameters)
+                    if (p is not null)
                     {
-                        if (p is not null)
-                        {
-                            yield return (Join(prefix, n), p.data);
-                        }
+                        yield return (Join(prefix, n), p.data);
                     }
-                    foreach (var (n, b) in module.ownBuffers)
+                }
+                foreach (var (n, b) in ownBuffers)
+                {
+                    if (b.Tensor is not null && b.Persistent)
                     {
-                        if (b.Tensor is not null && b.Persistent)
-                        {
-                            yield return (Join(prefix, n), b.Tensor);
-                        }
+                        yield return (Join(prefix, n), b.Tensor);
+                    }
+                }
+                foreach (var (n, child) in childModules)
+                {
+                    foreach (var entry in child.StateEntries(Join(prefix, n)))
+                    {
+                        yield return entry;
                     }
                 }
             }

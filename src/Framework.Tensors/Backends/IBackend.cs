@@ -1,0 +1,114 @@
+using static AlignFx.Tensors.torch;
+
+namespace AlignFx.Tensors.Backends;
+
+/// <summary>Elementwise functions of one tensor (p0, p1 carry scalar parameters where noted).</summary>
+internal enum UnaryOp
+{
+    Identity, Neg, Abs, Sign, Exp, Log, Sqrt, Rsqrt, Tanh, Sigmoid, Relu, GeluTanh, GeluErf, Softplus, LogSigmoid,
+    /// <summary>x^p0.</summary>
+    PowScalar,
+    /// <summary>min(max(x, p0), p1).</summary>
+    Clamp,
+    /// <summary>x + p0.</summary>
+    AddScalar,
+    /// <summary>x * p0.</summary>
+    MulScalar,
+    /// <summary>p0 - x.</summary>
+    RSubScalar,
+    /// <summary>p0 / x.</summary>
+    RDivScalar,
+}
+
+/// <summary>Elementwise functions of two tensors; the *Grad ops take (grad, saved input or output).</summary>
+internal enum BinaryOp
+{
+    Add, Sub, Mul, Div, Pow, Maximum, Minimum,
+    /// <summary>a + p0 * b.</summary>
+    AddScaled,
+    ReluGrad, SigmoidGrad, TanhGrad, SoftplusGrad, LogSigmoidGrad, AbsGrad,
+    /// <summary>g where p0 &lt;= x &lt;= p1.</summary>
+    ClampGrad,
+    /// <summary>g * p0 * x^(p0-1).</summary>
+    PowScalarGrad,
+    GeluTanhGrad, GeluErfGrad,
+}
+
+/// <summary>Comparisons (numbers to bool) and logical ops (bool to bool).</summary>
+internal enum CompareOp { Eq, Ne, Lt, Le, Gt, Ge, And, Or, Xor }
+
+/// <summary>Reductions over a set of dimensions.</summary>
+internal enum ReduceOp { Sum, Max, Min }
+
+/// <summary>
+/// The device seam: every kernel the tensor API runs goes through a backend chosen by the tensor's device.
+/// Tensors passed in are already shape-checked; outputs are preallocated by the caller (usually contiguous).
+/// A GPU backend implements this interface and its own <see cref="Storage"/>.
+/// </summary>
+internal interface IBackend
+{
+    Storage Allocate(ScalarType dtype, int numel);
+
+    void Fill(Tensor dst, double value);
+
+    /// <summary>Copies src into dst (broadcasting src to dst's shape), converting the element type.</summary>
+    void Copy(Tensor src, Tensor dst);
+
+    void Unary(UnaryOp op, Tensor x, Tensor dst, double p0 = 0, double p1 = 0);
+
+    /// <summary>dst = op(a, b) with a and b broadcast to dst's shape; all three share a dtype.</summary>
+    void Binary(BinaryOp op, Tensor a, Tensor b, Tensor dst, double p0 = 0);
+
+    /// <summary>dst (bool) = a op b with broadcasting.</summary>
+    void Compare(CompareOp op, Tensor a, Tensor b, Tensor dst);
+
+    void CompareScalar(CompareOp op, Tensor a, double s, Tensor dst);
+
+    void LogicalNot(Tensor a, Tensor dst);
+
+    void Where(Tensor condition, Tensor a, Tensor b, Tensor dst);
+
+    /// <summary>Sets dst to value wherever mask (broadcast to dst) is true.</summary>
+    void MaskedFill(Tensor dst, Tensor mask, double value);
+
+    /// <summary>Reduces x over sorted distinct dims into contiguous dst (the kept dims); indices gets arg-positions for Max/Min.</summary>
+    void Reduce(ReduceOp op, Tensor x, int[] dims, Tensor dst, Tensor? indices);
+
+    /// <summary>c = alpha * a @ b + beta * c; a [..., m, k] and b [..., k, n] are views with c's batch shape; c is contiguous.</summary>
+    void MatMul(Tensor a, Tensor b, Tensor c, double alpha, double beta);
+
+    /// <summary>Row-wise softmax or log-softmax over the last dimension of contiguous x into contiguous y.</summary>
+    void Softmax(Tensor x, Tensor y, bool log);
+
+    void SoftmaxBackward(Tensor grad, Tensor y, Tensor dx, bool log);
+
+    /// <summary>Normalises rows of x [N, D] (contiguous); writes y, and the per-row mean and 1/std for the backward.</summary>
+    void LayerNorm(Tensor x, Tensor? weight, Tensor? bias, double eps, Tensor y, Tensor mean, Tensor rstd);
+
+    void LayerNormBackward(Tensor grad, Tensor x, Tensor? weight, Tensor mean, Tensor rstd, Tensor? dx, Tensor? dweight, Tensor? dbias);
+
+    /// <summary>Per-row smoothed cross-entropy of logits [N, C] against int64 targets [N]; also each row's log-sum-exp.</summary>
+    void CrossEntropy(Tensor logits, Tensor target, long ignoreIndex, double smoothing, Tensor loss, Tensor lse);
+
+    void CrossEntropyBackward(Tensor gradLoss, Tensor logits, Tensor target, Tensor lse, long ignoreIndex, double smoothing, Tensor dx);
+
+    void Gather(Tensor x, int dim, Tensor index, Tensor dst);
+
+    void ScatterAdd(Tensor dst, int dim, Tensor index, Tensor src);
+
+    void IndexSelect(Tensor x, int dim, Tensor index, Tensor dst);
+
+    void IndexAdd(Tensor dst, int dim, Tensor index, Tensor src);
+
+    /// <summary>Copies x into contiguous dst keeping the lower (or upper) triangle of the last two dims.</summary>
+    void Triangle(Tensor x, Tensor dst, int diagonal, bool upper);
+
+    void Uniform(Tensor dst, double low, double high, Generator generator);
+
+    void Normal(Tensor dst, double mean, double std, Generator generator);
+
+    void RandInt(Tensor dst, long low, long high, Generator generator);
+
+    /// <summary>Draws numSamples category indices per row of non-negative weights [N, C] into int64 dst [N, numSamples].</summary>
+    void Multinomial(Tensor weights, int numSamples, bool replacement, Generator generator, Tensor dst);
+}

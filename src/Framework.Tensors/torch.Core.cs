@@ -1,0 +1,144 @@
+using AlignFx.Tensors.Backends;
+using AlignFx.Tensors.Backends.Cpu;
+
+namespace AlignFx.Tensors;
+
+/// <summary>
+/// The tensor runtime's entry point, shaped like TorchSharp's <c>torch</c> class so that code reads like PyTorch:
+/// <c>using static AlignFx.Tensors.torch;</c> then <c>var x = randn(2, 3, requires_grad: true);</c>.
+/// </summary>
+public static partial class torch
+{
+    /// <summary>Element types a tensor can hold.</summary>
+    public enum ScalarType
+    {
+        /// <summary>32-bit float: the training type.</summary>
+        Float32,
+        /// <summary>64-bit float: gradient checks and high-precision work.</summary>
+        Float64,
+        /// <summary>64-bit signed integer: indices and targets.</summary>
+        Int64,
+        /// <summary>Boolean: masks and comparison results.</summary>
+        Bool,
+    }
+
+    /// <summary>32-bit float element type.</summary>
+    public const ScalarType float32 = ScalarType.Float32;
+    /// <summary>64-bit float element type.</summary>
+    public const ScalarType float64 = ScalarType.Float64;
+    /// <summary>64-bit integer element type.</summary>
+    public const ScalarType int64 = ScalarType.Int64;
+    /// <summary>Boolean element type.</summary>
+    public const ScalarType @bool = ScalarType.Bool;
+
+    /// <summary>Kinds of device a tensor can live on.</summary>
+    public enum DeviceType
+    {
+        /// <summary>Host memory, computed by the embedded CPU backend.</summary>
+        CPU,
+    }
+
+    /// <summary>Where a tensor's storage lives; operations dispatch to the device's backend.</summary>
+    public sealed class Device : IEquatable<Device>
+    {
+        internal Device(DeviceType type, int index, IBackend backend)
+        {
+            this.type = type;
+            this.index = index;
+            Backend = backend;
+        }
+
+        /// <summary>The device kind.</summary>
+        public DeviceType type { get; }
+
+        /// <summary>The device ordinal (-1 for the CPU).</summary>
+        public int index { get; }
+
+        internal IBackend Backend { get; }
+
+        /// <inheritdoc/>
+        public bool Equals(Device? other) => other is not null && other.type == type && other.index == index;
+
+        /// <inheritdoc/>
+        public override bool Equals(object? obj) => Equals(obj as Device);
+
+        /// <inheritdoc/>
+        public override int GetHashCode() => HashCode.Combine(type, index);
+
+        /// <inheritdoc/>
+        public override string ToString() => type == DeviceType.CPU ? "cpu" : $"{type.ToString().ToLowerInvariant()}:{index}";
+    }
+
+    /// <summary>The host CPU device (the default).</summary>
+    public static readonly Device CPU = new(DeviceType.CPU, -1, CpuBackend.Instance);
+
+    /// <summary>Returns the device named by <paramref name="description"/> ("cpu" is the only one for now).</summary>
+    public static Device device(string description) =>
+        description.Trim().ToLowerInvariant() switch
+        {
+            "cpu" => CPU,
+            _ => throw new NotSupportedException($"Device '{description}' is not available; only 'cpu' is built in."),
+        };
+
+    [ThreadStatic] private static int noGradDepth;
+    [ThreadStatic] private static int enableGradDepth;
+
+    /// <summary>True when operations record the autograd graph on this thread.</summary>
+    public static bool is_grad_enabled() => noGradDepth == 0 || enableGradDepth > 0;
+
+    /// <summary>
+    /// Disables gradient recording on this thread until the returned object is disposed:
+    /// <c>using (torch.no_grad()) { ... }</c>.
+    /// </summary>
+    public static IDisposable no_grad() => new GradModeScope(enable: false);
+
+    /// <summary>Re-enables gradient recording inside a <see cref="no_grad"/> region until disposed.</summary>
+    public static IDisposable enable_grad() => new GradModeScope(enable: true);
+
+    private sealed class GradModeScope : IDisposable
+    {
+        private readonly bool enable;
+        private readonly int savedNoGrad;
+        private readonly int savedEnable;
+        private bool disposed;
+
+        public GradModeScope(bool enable)
+        {
+            this.enable = enable;
+            savedNoGrad = noGradDepth;
+            savedEnable = enableGradDepth;
+            if (enable)
+            {
+                enableGradDepth++;
+            }
+            else
+            {
+                // no_grad inside enable_grad must win, so it clears the enable count for its extent.
+                noGradDepth++;
+                enableGradDepth = 0;
+            }
+        }
+
+        public void Dispose()
+        {
+            if (disposed)
+            {
+                return;
+            }
+            disposed = true;
+            _ = enable;
+            noGradDepth = savedNoGrad;
+            enableGradDepth = savedEnable;
+        }
+    }
+
+    /// <summary>
+    /// Opens a dispose scope on this thread: every tensor created while it is the innermost scope is disposed
+    /// (its buffer returned to the pool) when the scope is disposed, unless moved out with
+    /// <see cref="Tensor.MoveToOuterDisposeScope"/> or <see cref="DisposeScope.MoveToOuter(Tensor)"/>.
+    /// </summary>
+    public static DisposeScope NewDisposeScope() => DisposeScope.Open();
+
+    /// <summary>Drops every buffer held by the storage pool so the garbage collector can reclaim it.</summary>
+    public static void empty_cache() => StoragePools.Clear();
+}

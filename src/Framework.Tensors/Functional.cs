@@ -367,17 +367,23 @@ public static partial class torch
                 double s = scale ?? 1.0 / Math.Sqrt(dHead);
                 using var kt = k.transpose(-2, -1);
                 using var raw = query.matmul(kt);
-                var scores = raw.mul(s);
-                if (is_causal)
+                Tensor attn;
+                if (attn_mask is null)
                 {
-                    using var allowed = ones([tq, tk], ScalarType.Bool);
-                    using var blocked = allowed.triu(tk - tq + 1);
-                    var masked = scores.masked_fill(blocked, double.NegativeInfinity);
-                    scores.Dispose();
-                    scores = masked;
+                    // Scale, causal mask and softmax in one pass over the scores (and one in the backward).
+                    attn = raw.ScaledSoftmax(s, is_causal);
                 }
-                if (attn_mask is not null)
+                else
                 {
+                    var scores = raw.mul(s);
+                    if (is_causal)
+                    {
+                        using var allowed = ones([tq, tk], ScalarType.Bool);
+                        using var blocked = allowed.triu(tk - tq + 1);
+                        var masked = scores.masked_fill(blocked, double.NegativeInfinity);
+                        scores.Dispose();
+                        scores = masked;
+                    }
                     Tensor next;
                     if (attn_mask.dtype == ScalarType.Bool)
                     {
@@ -389,10 +395,9 @@ public static partial class torch
                         next = scores.add(attn_mask);
                     }
                     scores.Dispose();
-                    scores = next;
+                    attn = next.softmax(-1);
+                    next.Dispose();
                 }
-                var attn = scores.softmax(-1);
-                scores.Dispose();
                 if (dropout_p > 0)
                 {
                     var dropped = dropout(attn, dropout_p, true, generator);

@@ -124,11 +124,18 @@ public static partial class torch
             return SoftmaxLast(log);
         }
 
-        private Tensor SoftmaxLast(bool log)
+        private Tensor SoftmaxLast(bool log) => SoftmaxCore(log, 1, false);
+
+        /// <summary>softmax(scale * x) over the last dim, optionally causal over the last two dims (bottom-right aligned).</summary>
+        internal Tensor ScaledSoftmax(double scale, bool causal) => SoftmaxCore(false, scale, causal);
+
+        private Tensor SoftmaxCore(bool log, double scale, bool causal)
         {
             var x = CpuBackend.Contig(this);
             var y = Empty(shapeI, dtype, device);
-            Backend.Softmax(x, y, log);
+            int rowsPer = causal ? shapeI[^2] : 0;
+            int offset = causal ? shapeI[^1] - shapeI[^2] : 0;
+            Backend.Softmax(x, y, log, scale, rowsPer, offset);
             if (!ReferenceEquals(x, this))
             {
                 x.Dispose();
@@ -139,7 +146,7 @@ public static partial class torch
                 {
                     var gc = CpuBackend.Contig(g);
                     var dx = Empty(y.shapeI, y.dtype);
-                    y.Backend.SoftmaxBackward(gc, y, dx, log);
+                    y.Backend.SoftmaxBackward(gc, y, dx, log, scale);
                     if (!ReferenceEquals(gc, g))
                     {
                         gc.Dispose();

@@ -55,6 +55,9 @@ public static partial class torch
         /// <summary>The autograd node that produced this tensor (null for leaves and for tensors outside the graph).</summary>
         internal Node? GradFn { get; set; }
 
+        /// <summary>Which output of <see cref="GradFn"/> this tensor is.</summary>
+        internal int GradFnOutput { get; set; }
+
         /// <summary>Element type.</summary>
         public ScalarType dtype => storage.DType;
 

@@ -77,10 +77,15 @@ internal interface IBackend
     /// <summary>c = alpha * a @ b + beta * c; a [..., m, k] and b [..., k, n] are views with c's batch shape; c is contiguous.</summary>
     void MatMul(Tensor a, Tensor b, Tensor c, double alpha, double beta);
 
-    /// <summary>Row-wise softmax or log-softmax over the last dimension of contiguous x into contiguous y.</summary>
-    void Softmax(Tensor x, Tensor y, bool log);
+    /// <summary>
+    /// Row-wise softmax or log-softmax of scale * x over the last dimension of contiguous x into contiguous y.
+    /// With causalRows &gt; 0 (softmax only), row r of each block of causalRows rows sees only its first
+    /// (r mod causalRows) + causalOffset + 1 entries; the rest of the row gets probability 0.
+    /// </summary>
+    void Softmax(Tensor x, Tensor y, bool log, double scale = 1, int causalRows = 0, int causalOffset = 0);
 
-    void SoftmaxBackward(Tensor grad, Tensor y, Tensor dx, bool log);
+    /// <summary>dx = scale * (Jacobian of the softmax or log-softmax)ᵀ grad, from the saved output y.</summary>
+    void SoftmaxBackward(Tensor grad, Tensor y, Tensor dx, bool log, double scale = 1);
 
     /// <summary>Normalises rows of x [N, D] (contiguous); writes y, and the per-row mean and 1/std for the backward.</summary>
     void LayerNorm(Tensor x, Tensor? weight, Tensor? bias, double eps, Tensor y, Tensor mean, Tensor rstd);

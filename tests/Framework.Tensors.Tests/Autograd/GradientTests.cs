@@ -85,6 +85,7 @@ public class GradientTests
         // joining and splitting
         ["cat"] = (() => [L(1, 2, 3), L(2, 2, 2)], x => cat([x[0], x[1]], 1).tanh()),
         ["stack"] = (() => [L(1, 2, 3), L(2, 2, 3)], x => stack([x[0], x[1] * 2.0], 1)),
+        ["split_all_pieces"] = (() => [L(1, 3, 7)], x => x[0].split([2, 4, 1], 1) is var p ? cat([p[2], p[0] * 2.0, p[1].exp()], 1) : null!),
         ["split_chunk"] = (() => [L(1, 6, 2)], x => x[0].split(4)[1] * 2.0 + x[0].chunk(3)[0].exp()),
         // indexing
         ["gather"] = (() => [L(1, 3, 4)], x => x[0].gather(1, tensor(new long[] { 0, 3, 3, 1, 2, 2 }, [3, 2]))),

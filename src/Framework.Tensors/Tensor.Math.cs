@@ -568,8 +568,7 @@ public static partial class torch
         public Tensor addcmul_(Tensor tensor1, Tensor tensor2, double value = 1)
         {
             CheckInplace(tensor1, tensor2);
-            using var prod = BinaryRaw(BinaryOp.Mul, CastLike(tensor1), CastLike(tensor2));
-            Backend.Binary(BinaryOp.AddScaled, this, prod, this, value);
+            Backend.Fused(FusedOp.AddCMul, this, CastLike(tensor1), CastLike(tensor2), value);
             return this;
         }
 
@@ -577,8 +576,7 @@ public static partial class torch
         public Tensor addcdiv_(Tensor tensor1, Tensor tensor2, double value = 1)
         {
             CheckInplace(tensor1, tensor2);
-            using var q = BinaryRaw(BinaryOp.Div, CastLike(tensor1), CastLike(tensor2));
-            Backend.Binary(BinaryOp.AddScaled, this, q, this, value);
+            Backend.Fused(FusedOp.AddCDiv, this, CastLike(tensor1), CastLike(tensor2), value);
             return this;
         }
 
@@ -586,8 +584,7 @@ public static partial class torch
         public Tensor lerp_(Tensor end, double weight)
         {
             CheckInplace(end);
-            using var diff = BinaryRaw(BinaryOp.Sub, CastLike(end), this);
-            Backend.Binary(BinaryOp.AddScaled, this, diff, this, weight);
+            Backend.Fused(FusedOp.Lerp, this, CastLike(end), null, weight);
             return this;
         }
 

@@ -37,6 +37,17 @@ internal enum BinaryOp
 /// <summary>Comparisons (numbers to bool) and logical ops (bool to bool).</summary>
 internal enum CompareOp { Eq, Ne, Lt, Le, Gt, Ge, And, Or, Xor }
 
+/// <summary>Optimiser-style in-place updates of dst.</summary>
+internal enum FusedOp
+{
+    /// <summary>dst += value * a * b.</summary>
+    AddCMul,
+    /// <summary>dst += value * a / b.</summary>
+    AddCDiv,
+    /// <summary>dst += value * (a - dst).</summary>
+    Lerp,
+}
+
 /// <summary>Reductions over a set of dimensions.</summary>
 internal enum ReduceOp { Sum, Max, Min }
 
@@ -65,6 +76,9 @@ internal interface IBackend
     void CompareScalar(CompareOp op, Tensor a, double s, Tensor dst);
 
     void LogicalNot(Tensor a, Tensor dst);
+
+    /// <summary>An in-place update of dst from a and b (b unused by Lerp), each broadcast to dst's shape and of dst's type.</summary>
+    void Fused(FusedOp op, Tensor dst, Tensor a, Tensor? b, double value);
 
     void Where(Tensor condition, Tensor a, Tensor b, Tensor dst);
 

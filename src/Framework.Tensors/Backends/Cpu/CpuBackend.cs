@@ -301,6 +301,71 @@ internal sealed partial class CpuBackend : IBackend
 
     public void LogicalNot(Tensor a, Tensor dst) => CompareScalar(CompareOp.Eq, a, 0, dst);
 
+    public void Fused(FusedOp op, Tensor dst, Tensor a, Tensor? b, double value)
+    {
+        bool flat = dst.is_contiguous() && Shapes.Equal(a.shapeI, dst.shapeI) && a.is_contiguous()
+            && (b is null || (Shapes.Equal(b.shapeI, dst.shapeI) && b.is_contiguous()));
+        if (flat && dst.dtype == ScalarType.Float32)
+        {
+            FusedFlat<float>(op, dst, a, b, (float)value);
+            return;
+        }
+        if (flat && dst.dtype == ScalarType.Float64)
+        {
+            FusedFlat<double>(op, dst, a, b, value);
+            return;
+        }
+        // General layouts: one temporary, then dst += value * temp.
+        var tmp = NewTensor(dst.shapeI, dst.dtype);
+        try
+        {
+            switch (op)
+            {
+                case FusedOp.AddCMul: Binary(BinaryOp.Mul, a, b!, tmp); break;
+                case FusedOp.AddCDiv: Binary(BinaryOp.Div, a, b!, tmp); break;
+                default: Binary(BinaryOp.Sub, a, dst, tmp); break;
+            }
+            Binary(BinaryOp.AddScaled, dst, tmp, dst, value);
+        }
+        finally
+        {
+            tmp.Dispose();
+        }
+    }
+
+    private static void FusedFlat<T>(FusedOp op, Tensor dst, Tensor a, Tensor? b, T value) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var d = dst.Raw<T>();
+        var ad = a.Raw<T>();
+        var bd = b?.Raw<T>();
+        int dOff = dst.offset, aOff = a.offset, bOff = b?.offset ?? 0;
+        Par.For(dst.numelI, Par.ElementwiseGrain, (start, count) =>
+        {
+            Span<T> tmp = stackalloc T[1024];
+            for (int s = start; s < start + count; s += tmp.Length)
+            {
+                int n = Math.Min(tmp.Length, start + count - s);
+                var ds = d.AsSpan(dOff + s, n);
+                var av = ad.AsSpan(aOff + s, n);
+                var t = tmp[..n];
+                switch (op)
+                {
+                    case FusedOp.AddCMul:
+                        TP.Multiply<T>(av, bd.AsSpan(bOff + s, n), t);
+                        TP.MultiplyAdd(t, value, ds, ds);
+                        break;
+                    case FusedOp.AddCDiv:
+                        TP.Divide<T>(av, bd.AsSpan(bOff + s, n), t);
+                        TP.MultiplyAdd(t, value, ds, ds);
+                        break;
+                    default:
+                        TP.Lerp<T>(ds, av, value, ds);
+                        break;
+                }
+            }
+        });
+    }
+
     public void Where(Tensor condition, Tensor a, Tensor b, Tensor dst)
     {
         switch (dst.dtype)

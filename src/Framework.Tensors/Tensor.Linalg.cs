@@ -1,5 +1,4 @@
 using AlignFx.Tensors.Autograd;
-using AlignFx.Tensors.Backends.Cpu;
 
 namespace AlignFx.Tensors;
 
@@ -131,7 +130,7 @@ public static partial class torch
 
         private Tensor SoftmaxCore(bool log, double scale, bool causal)
         {
-            var x = CpuBackend.Contig(this);
+            var x = Contig();
             var y = Empty(shapeI, dtype, device);
             int rowsPer = causal ? shapeI[^2] : 0;
             int offset = causal ? shapeI[^1] - shapeI[^2] : 0;
@@ -144,7 +143,7 @@ public static partial class torch
             {
                 Node.Record(y, log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", [this], (g, _) =>
                 {
-                    var gc = CpuBackend.Contig(g);
+                    var gc = g.Contig();
                     var dx = Empty(y.shapeI, y.dtype);
                     y.Backend.SoftmaxBackward(gc, y, dx, log, scale);
                     if (!ReferenceEquals(gc, g))

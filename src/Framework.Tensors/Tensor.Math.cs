@@ -1,6 +1,5 @@
 using AlignFx.Tensors.Autograd;
 using AlignFx.Tensors.Backends;
-using AlignFx.Tensors.Backends.Cpu;
 
 namespace AlignFx.Tensors;
 
@@ -331,7 +330,7 @@ public static partial class torch
                 Node.Record(r, "ClampBackward1", [x], (g, _) =>
                 {
                     var d = Empty(g.shapeI, g.dtype);
-                    CpuBackend.ClampGrad(g, x, d, lo, hi);
+                    x.Backend.ClampGrad(g, x, d, lo, hi);
                     return [d];
                 }, x);
             }

@@ -46,6 +46,18 @@ public static partial class torch
 
         internal Storage Storage => storage;
 
+        /// <summary>This tensor when contiguous, else a contiguous copy made outside autograd (callers dispose it when it differs).</summary>
+        internal Tensor Contig()
+        {
+            if (is_contiguous())
+            {
+                return this;
+            }
+            var c = Empty(shapeI, dtype, device);
+            Backend.Copy(this, c);
+            return c;
+        }
+
         internal IBackend Backend => storage.Device.Backend;
 
         internal DisposeScope? OwningScope { get; set; }

@@ -70,6 +70,9 @@ internal interface IBackend
     /// <summary>dst = op(a, b) with a and b broadcast to dst's shape; all three share a dtype.</summary>
     void Binary(BinaryOp op, Tensor a, Tensor b, Tensor dst, double p0 = 0);
 
+    /// <summary>dst = grad where lo &lt;= x &lt;= hi, else 0 (the clamp backward).</summary>
+    void ClampGrad(Tensor grad, Tensor x, Tensor dst, double lo, double hi);
+
     /// <summary>dst (bool) = a op b with broadcasting.</summary>
     void Compare(CompareOp op, Tensor a, Tensor b, Tensor dst);
 
@@ -106,8 +109,11 @@ internal interface IBackend
 
     void LayerNormBackward(Tensor grad, Tensor x, Tensor? weight, Tensor mean, Tensor rstd, Tensor? dx, Tensor? dweight, Tensor? dbias);
 
-    /// <summary>Per-row smoothed cross-entropy of logits [N, C] against int64 targets [N]; also each row's log-sum-exp.</summary>
-    void CrossEntropy(Tensor logits, Tensor target, long ignoreIndex, double smoothing, Tensor loss, Tensor lse);
+    /// <summary>
+    /// Per-row smoothed cross-entropy of logits [N, C] against int64 targets [N]; also each row's log-sum-exp.
+    /// Returns the number of rows whose target is not ignoreIndex.
+    /// </summary>
+    int CrossEntropy(Tensor logits, Tensor target, long ignoreIndex, double smoothing, Tensor loss, Tensor lse);
 
     void CrossEntropyBackward(Tensor gradLoss, Tensor logits, Tensor target, Tensor lse, long ignoreIndex, double smoothing, Tensor dx);
 

@@ -509,7 +509,7 @@ internal sealed partial class CpuBackend
         }
     }
 
-    public void CrossEntropy(Tensor logits, Tensor target, long ignoreIndex, double smoothing, Tensor loss, Tensor lse)
+    public int CrossEntropy(Tensor logits, Tensor target, long ignoreIndex, double smoothing, Tensor loss, Tensor lse)
     {
         if (logits.dtype == ScalarType.Float32)
         {
@@ -519,6 +519,13 @@ internal sealed partial class CpuBackend
         {
             CrossEntropyT<double>(logits, target, ignoreIndex, smoothing, loss, lse);
         }
+        var ts = target.Raw<long>();
+        int counted = 0;
+        for (int i = 0; i < loss.numelI; i++)
+        {
+            counted += ts[target.offset + i] == ignoreIndex ? 0 : 1;
+        }
+        return counted;
     }
 
     private static void CrossEntropyT<T>(Tensor logits, Tensor target, long ignoreIndex, double smoothing, Tensor loss, Tensor lse)

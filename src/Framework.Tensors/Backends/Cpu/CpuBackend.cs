@@ -217,8 +217,7 @@ internal sealed partial class CpuBackend : IBackend
         }
     }
 
-    /// <summary>ClampGrad needs two bounds, so it has its own entry.</summary>
-    internal static void ClampGrad(Tensor g, Tensor x, Tensor dst, double lo, double hi)
+    public void ClampGrad(Tensor g, Tensor x, Tensor dst, double lo, double hi)
     {
         if (dst.dtype == ScalarType.Float32)
         {

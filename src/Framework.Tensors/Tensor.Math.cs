@@ -256,7 +256,17 @@ public static partial class torch
 
         // ---------------- unary functions ----------------
 
-        private static Tensor GradOp(BinaryOp op, Tensor g, Tensor saved, double p0 = 0) => BinaryRaw(op, g, saved, p0);
+        private static Tensor GradOp(BinaryOp op, Tensor g, Tensor saved, double p0 = 0)
+        {
+            // Gradients often arrive as expanded views (e.g. from sum); the vectorised kernels want dense spans.
+            var gc = g.Contig();
+            var r = BinaryRaw(op, gc, saved, p0);
+            if (!ReferenceEquals(gc, g))
+            {
+                gc.Dispose();
+            }
+            return r;
+        }
 
         private Tensor FloatUnary(UnaryOp op, string name, Func<Tensor, Tensor, Tensor, Tensor> back, bool saveInput, bool saveOutput)
         {

@@ -347,7 +347,17 @@ internal struct ReluGradOp<T> : IBinaryOp<T> where T : IFloatingPointIeee754<T>
 internal struct SigmoidGradOp<T> : IBinaryOp<T> where T : IFloatingPointIeee754<T>
 {
     public readonly T Apply(T g, T y) => g * y * (T.One - y);
-    public readonly void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d) => Loop.Binary(this, a, b, d);
+    public readonly void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d)
+    {
+        if (d.Overlaps(a) || d.Overlaps(b))
+        {
+            Loop.Binary(this, a, b, d);
+            return;
+        }
+        TP.Subtract(T.One, b, d);
+        TP.Multiply(d, b, d);
+        TP.Multiply(d, a, d);
+    }
     public readonly void Apply(ReadOnlySpan<T> a, T b, Span<T> d) => Loop.Binary(this, a, b, d);
     public readonly void Apply(T a, ReadOnlySpan<T> b, Span<T> d) => Loop.Binary(this, a, b, d);
 }
@@ -356,7 +366,17 @@ internal struct SigmoidGradOp<T> : IBinaryOp<T> where T : IFloatingPointIeee754<
 internal struct TanhGradOp<T> : IBinaryOp<T> where T : IFloatingPointIeee754<T>
 {
     public readonly T Apply(T g, T y) => g * (T.One - y * y);
-    public readonly void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d) => Loop.Binary(this, a, b, d);
+    public readonly void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d)
+    {
+        if (d.Overlaps(a) || d.Overlaps(b))
+        {
+            Loop.Binary(this, a, b, d);
+            return;
+        }
+        TP.Multiply(b, b, d);
+        TP.Subtract(T.One, d, d);
+        TP.Multiply(d, a, d);
+    }
     public readonly void Apply(ReadOnlySpan<T> a, T b, Span<T> d) => Loop.Binary(this, a, b, d);
     public readonly void Apply(T a, ReadOnlySpan<T> b, Span<T> d) => Loop.Binary(this, a, b, d);
 }

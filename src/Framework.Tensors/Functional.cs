@@ -202,14 +202,8 @@ public static partial class torch
                 {
                     return input.mul(0.0);
                 }
-                Tensor mask;
-                using (no_grad())
-                {
-                    using var u = rand_like(input, generator: generator);
-                    using var keep = u.ge(p);
-                    using var keepF = keep.to(input.dtype);
-                    mask = keepF.mul(1.0 / (1.0 - p));
-                }
+                var mask = Tensor.Empty(input.shapeI, input.dtype, input.device);
+                mask.Backend.DropoutMask(mask, p, generator ?? default_generator);
                 var r = input.mul(mask);
                 mask.Dispose();
                 return r;

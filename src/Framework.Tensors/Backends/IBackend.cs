@@ -130,6 +130,9 @@ internal interface IBackend
 
     void Uniform(Tensor dst, double low, double high, Generator generator);
 
+    /// <summary>Fills contiguous float dst with 0 (probability p) or 1 / (1 - p), one uniform draw per element.</summary>
+    void DropoutMask(Tensor dst, double p, Generator generator);
+
     void Normal(Tensor dst, double mean, double std, Generator generator);
 
     void RandInt(Tensor dst, long low, long high, Generator generator);

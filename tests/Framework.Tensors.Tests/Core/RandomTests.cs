@@ -74,4 +74,16 @@ public class RandomTests
         Assert.Equal(1, cat[0]);
         Assert.NotEqual(0, cat[1]);
     }
+
+    [Fact]
+    public void DropoutZeroesAboutPAndScalesTheRest()
+    {
+        var x = ones(200000);
+        var y = F.dropout(x, 0.3, generator: new Generator(5)).ToArray<float>();
+        double zeros = y.Count(v => v == 0) / (double)y.Length;
+        Assert.InRange(zeros, 0.29, 0.31);
+        Assert.All(y.Where(v => v != 0), v => Assert.Equal(1 / 0.7f, v, 1e-6f));
+        Assert.Same(x, F.dropout(x, 0.3, training: false));
+        Assert.Equal(0f, F.dropout(x, 1.0).sum().item<float>());
+    }
 }

@@ -119,6 +119,9 @@ public static partial class torch
         /// <summary>Number of dimensions.</summary>
         public int Dimensions => shapeI.Length;
 
+        /// <summary>Number of dimensions.</summary>
+        public long ndim => shapeI.Length;
+
         /// <summary>Number of elements.</summary>
         public long numel() => numelI;
 

@@ -1,5 +1,4 @@
 using AlignFx.Tensors.Autograd;
-using AlignFx.Tensors.Backends.Cpu;
 
 namespace AlignFx.Tensors;
 
@@ -83,17 +82,11 @@ public static partial class torch
                 {
                     throw new ArgumentException($"cross_entropy: {m} rows of logits but {target.numel()} targets.");
                 }
-                var x = CpuBackend.Contig(logits2);
-                var t = CpuBackend.Contig(target);
+                var x = logits2.Contig();
+                var t = target.Contig();
                 var rowLoss = Tensor.Empty([m], x.dtype);
                 var lse = Tensor.Empty([m], x.dtype);
-                x.Backend.CrossEntropy(x, t, ignore_index, label_smoothing, rowLoss, lse);
-                int counted = 0;
-                var tv = t.Raw<long>();
-                for (int i = 0; i < m; i++)
-                {
-                    counted += tv[t.offset + i] == ignore_index ? 0 : 1;
-                }
+                int counted = x.Backend.CrossEntropy(x, t, ignore_index, label_smoothing, rowLoss, lse);
                 Tensor result;
                 using (no_grad())
                 {
@@ -111,7 +104,7 @@ public static partial class torch
                     {
                         Tensor rowGrad = reduction switch
                         {
-                            Reduction.None => CpuBackend.Contig(g.reshape(-1)),
+                            Reduction.None => g.reshape(-1).Contig(),
                             Reduction.Sum => g,
                             _ => g.div(counted),
                         };
@@ -209,14 +202,8 @@ public static partial class torch
                 {
                     return input.mul(0.0);
                 }
-                Tensor mask;
-                using (no_grad())
-                {
-                    using var u = rand_like(input, generator: generator);
-                    using var keep = u.ge(p);
-                    using var keepF = keep.to(input.dtype);
-                    mask = keepF.mul(1.0 / (1.0 - p));
-                }
+                var mask = Tensor.Empty(input.shapeI, input.dtype, input.device);
+                mask.Backend.DropoutMask(mask, p, generator ?? default_generator);
                 var r = input.mul(mask);
                 mask.Dispose();
                 return r;
@@ -249,9 +236,9 @@ public static partial class torch
                     throw new ArgumentException("layer_norm weight and bias must hold one value per normalised element.");
                 }
                 int rows = d == 0 ? 0 : (int)(input.numel() / d);
-                var x = CpuBackend.Contig(input);
-                var w = weight is null ? null : CpuBackend.Contig(weight);
-                var b = bias is null ? null : CpuBackend.Contig(bias);
+                var x = input.Contig();
+                var w = weight?.Contig();
+                var b = bias?.Contig();
                 var y = Tensor.Empty(input.shapeI, input.dtype, input.device);
                 var mean = Tensor.Empty([rows], input.dtype);
                 var rstd = Tensor.Empty([rows], input.dtype);
@@ -261,7 +248,7 @@ public static partial class torch
                     Tensor[] saved = w is null ? [x, mean, rstd] : [x, w, mean, rstd];
                     Node.Record(y, "NativeLayerNormBackward0", [input, weight, bias], (g, need) =>
                     {
-                        var gc = CpuBackend.Contig(g);
+                        var gc = g.Contig();
                         var dx = need[0] ? Tensor.Empty(x.shapeI, x.dtype) : null;
                         var dw = need[1] ? Tensor.Empty(weight!.shapeI, x.dtype) : null;
                         var db = need[2] ? Tensor.Empty(bias!.shapeI, x.dtype) : null;
@@ -297,7 +284,7 @@ public static partial class torch
                     throw new ArgumentException("linear: input and weight must share a dtype.");
                 }
                 int m = inF == 0 ? 0 : (int)(input.numel() / inF);
-                var x = CpuBackend.Contig(input);
+                var x = input.Contig();
                 var y = Tensor.Empty([.. input.shapeI[..^1], outF], input.dtype, input.device);
                 using (var x2 = new Tensor(x.storage, [m, inF], [inF, 1], x.offset))
                 using (var wt = new Tensor(weight.storage, [inF, outF], [weight.stridesI[1], weight.stridesI[0]], weight.offset))
@@ -315,7 +302,7 @@ public static partial class torch
                 {
                     Node.Record(y, "LinearBackward0", [input, weight, bias], (g, need) =>
                     {
-                        var gc = CpuBackend.Contig(g);
+                        var gc = g.Contig();
                         using var g2 = new Tensor(gc.storage, [m, outF], [outF, 1], gc.offset);
                         Tensor? dx = null, dw = null, db = null;
                         if (need[0])
@@ -367,17 +354,23 @@ public static partial class torch
                 double s = scale ?? 1.0 / Math.Sqrt(dHead);
                 using var kt = k.transpose(-2, -1);
                 using var raw = query.matmul(kt);
-                var scores = raw.mul(s);
-                if (is_causal)
+                Tensor attn;
+                if (attn_mask is null)
                 {
-                    using var allowed = ones([tq, tk], ScalarType.Bool);
-                    using var blocked = allowed.triu(tk - tq + 1);
-                    var masked = scores.masked_fill(blocked, double.NegativeInfinity);
-                    scores.Dispose();
-                    scores = masked;
+                    // Scale, causal mask and softmax in one pass over the scores (and one in the backward).
+                    attn = raw.ScaledSoftmax(s, is_causal);
                 }
-                if (attn_mask is not null)
+                else
                 {
+                    var scores = raw.mul(s);
+                    if (is_causal)
+                    {
+                        using var allowed = ones([tq, tk], ScalarType.Bool);
+                        using var blocked = allowed.triu(tk - tq + 1);
+                        var masked = scores.masked_fill(blocked, double.NegativeInfinity);
+                        scores.Dispose();
+                        scores = masked;
+                    }
                     Tensor next;
                     if (attn_mask.dtype == ScalarType.Bool)
                     {
@@ -389,10 +382,9 @@ public static partial class torch
                         next = scores.add(attn_mask);
                     }
                     scores.Dispose();
-                    scores = next;
+                    attn = next.softmax(-1);
+                    next.Dispose();
                 }
-                var attn = scores.softmax(-1);
-                scores.Dispose();
                 if (dropout_p > 0)
                 {
                     var dropped = dropout(attn, dropout_p, true, generator);

@@ -1,5 +1,4 @@
 using AlignFx.Tensors.Autograd;
-using AlignFx.Tensors.Backends.Cpu;
 
 namespace AlignFx.Tensors;
 
@@ -124,11 +123,18 @@ public static partial class torch
             return SoftmaxLast(log);
         }
 
-        private Tensor SoftmaxLast(bool log)
+        private Tensor SoftmaxLast(bool log) => SoftmaxCore(log, 1, false);
+
+        /// <summary>softmax(scale * x) over the last dim, optionally causal over the last two dims (bottom-right aligned).</summary>
+        internal Tensor ScaledSoftmax(double scale, bool causal) => SoftmaxCore(false, scale, causal);
+
+        private Tensor SoftmaxCore(bool log, double scale, bool causal)
         {
-            var x = CpuBackend.Contig(this);
+            var x = Contig();
             var y = Empty(shapeI, dtype, device);
-            Backend.Softmax(x, y, log);
+            int rowsPer = causal ? shapeI[^2] : 0;
+            int offset = causal ? shapeI[^1] - shapeI[^2] : 0;
+            Backend.Softmax(x, y, log, scale, rowsPer, offset);
             if (!ReferenceEquals(x, this))
             {
                 x.Dispose();
@@ -137,9 +143,9 @@ public static partial class torch
             {
                 Node.Record(y, log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", [this], (g, _) =>
                 {
-                    var gc = CpuBackend.Contig(g);
+                    var gc = g.Contig();
                     var dx = Empty(y.shapeI, y.dtype);
-                    y.Backend.SoftmaxBackward(gc, y, dx, log);
+                    y.Backend.SoftmaxBackward(gc, y, dx, log, scale);
                     if (!ReferenceEquals(gc, g))
                     {
                         gc.Dispose();

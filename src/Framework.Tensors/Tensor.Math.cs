@@ -1,6 +1,5 @@
 using AlignFx.Tensors.Autograd;
 using AlignFx.Tensors.Backends;
-using AlignFx.Tensors.Backends.Cpu;
 
 namespace AlignFx.Tensors;
 
@@ -257,7 +256,17 @@ public static partial class torch
 
         // ---------------- unary functions ----------------
 
-        private static Tensor GradOp(BinaryOp op, Tensor g, Tensor saved, double p0 = 0) => BinaryRaw(op, g, saved, p0);
+        private static Tensor GradOp(BinaryOp op, Tensor g, Tensor saved, double p0 = 0)
+        {
+            // Gradients often arrive as expanded views (e.g. from sum); the vectorised kernels want dense spans.
+            var gc = g.Contig();
+            var r = BinaryRaw(op, gc, saved, p0);
+            if (!ReferenceEquals(gc, g))
+            {
+                gc.Dispose();
+            }
+            return r;
+        }
 
         private Tensor FloatUnary(UnaryOp op, string name, Func<Tensor, Tensor, Tensor, Tensor> back, bool saveInput, bool saveOutput)
         {
@@ -331,7 +340,7 @@ public static partial class torch
                 Node.Record(r, "ClampBackward1", [x], (g, _) =>
                 {
                     var d = Empty(g.shapeI, g.dtype);
-                    CpuBackend.ClampGrad(g, x, d, lo, hi);
+                    x.Backend.ClampGrad(g, x, d, lo, hi);
                     return [d];
                 }, x);
             }
@@ -568,8 +577,7 @@ public static partial class torch
         public Tensor addcmul_(Tensor tensor1, Tensor tensor2, double value = 1)
         {
             CheckInplace(tensor1, tensor2);
-            using var prod = BinaryRaw(BinaryOp.Mul, CastLike(tensor1), CastLike(tensor2));
-            Backend.Binary(BinaryOp.AddScaled, this, prod, this, value);
+            Backend.Fused(FusedOp.AddCMul, this, CastLike(tensor1), CastLike(tensor2), value);
             return this;
         }
 
@@ -577,8 +585,7 @@ public static partial class torch
         public Tensor addcdiv_(Tensor tensor1, Tensor tensor2, double value = 1)
         {
             CheckInplace(tensor1, tensor2);
-            using var q = BinaryRaw(BinaryOp.Div, CastLike(tensor1), CastLike(tensor2));
-            Backend.Binary(BinaryOp.AddScaled, this, q, this, value);
+            Backend.Fused(FusedOp.AddCDiv, this, CastLike(tensor1), CastLike(tensor2), value);
             return this;
         }
 
@@ -586,8 +593,7 @@ public static partial class torch
         public Tensor lerp_(Tensor end, double weight)
         {
             CheckInplace(end);
-            using var diff = BinaryRaw(BinaryOp.Sub, CastLike(end), this);
-            Backend.Binary(BinaryOp.AddScaled, this, diff, this, weight);
+            Backend.Fused(FusedOp.Lerp, this, CastLike(end), null, weight);
             return this;
         }
 

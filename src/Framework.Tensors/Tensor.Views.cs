@@ -327,15 +327,15 @@ public static partial class torch
             {
                 throw new ArgumentOutOfRangeException(nameof(split_size));
             }
-            var parts = new List<Tensor>();
+            var sizes = new List<long>();
             for (long s = 0; s < size; s += split_size)
             {
-                parts.Add(narrow(d, s, Math.Min(split_size, size - s)));
+                sizes.Add(Math.Min(split_size, size - s));
             }
-            return parts.ToArray();
+            return split(sizes.ToArray(), d);
         }
 
-        /// <summary>Splits into pieces of the given sizes along <paramref name="dim"/>; views.</summary>
+        /// <summary>Splits into pieces of the given sizes along <paramref name="dim"/>; views with one shared backward.</summary>
         public Tensor[] split(long[] split_sizes, long dim = 0)
         {
             int d = Shapes.Dim(dim, shapeI.Length);
@@ -349,11 +349,35 @@ public static partial class torch
                 throw new ArgumentException($"split sizes add up to {total}, not {shapeI[d]}.");
             }
             var parts = new Tensor[split_sizes.Length];
-            long at = 0;
+            var starts = new int[split_sizes.Length];
+            int at = 0;
             for (int i = 0; i < parts.Length; i++)
             {
-                parts[i] = narrow(d, at, split_sizes[i]);
-                at += split_sizes[i];
+                var shape = (int[])shapeI.Clone();
+                shape[d] = (int)split_sizes[i];
+                starts[i] = at;
+                parts[i] = new Tensor(storage, shape, stridesI, offset + at * stridesI[d]);
+                at += shape[d];
+            }
+            if (Node.ShouldRecord(this))
+            {
+                var orig = shapeI;
+                var dt = dtype;
+                // One node for all pieces: the input gradient is assembled once instead of summing zero-padded pieces.
+                Node.RecordMulti(parts, "SplitWithSizesBackward0", [this], (grads, _) =>
+                {
+                    bool complete = Array.TrueForAll(grads, g => g is not null);
+                    var full = complete ? Empty(orig, dt) : zeros(orig, dt);
+                    for (int i = 0; i < grads.Length; i++)
+                    {
+                        if (grads[i] is { } g)
+                        {
+                            using var slot = full.SliceCore(d, starts[i], g.shapeI[d], 1, "SplitBackward");
+                            slot.Backend.Copy(g, slot);
+                        }
+                    }
+                    return [full];
+                });
             }
             return parts;
         }

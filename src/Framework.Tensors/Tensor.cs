@@ -46,6 +46,18 @@ public static partial class torch
 
         internal Storage Storage => storage;
 
+        /// <summary>This tensor when contiguous, else a contiguous copy made outside autograd (callers dispose it when it differs).</summary>
+        internal Tensor Contig()
+        {
+            if (is_contiguous())
+            {
+                return this;
+            }
+            var c = Empty(shapeI, dtype, device);
+            Backend.Copy(this, c);
+            return c;
+        }
+
         internal IBackend Backend => storage.Device.Backend;
 
         internal DisposeScope? OwningScope { get; set; }
@@ -54,6 +66,9 @@ public static partial class torch
 
         /// <summary>The autograd node that produced this tensor (null for leaves and for tensors outside the graph).</summary>
         internal Node? GradFn { get; set; }
+
+        /// <summary>Which output of <see cref="GradFn"/> this tensor is.</summary>
+        internal int GradFnOutput { get; set; }
 
         /// <summary>Element type.</summary>
         public ScalarType dtype => storage.DType;
@@ -103,6 +118,9 @@ public static partial class torch
 
         /// <summary>Number of dimensions.</summary>
         public int Dimensions => shapeI.Length;
+
+        /// <summary>Number of dimensions.</summary>
+        public long ndim => shapeI.Length;
 
         /// <summary>Number of elements.</summary>
         public long numel() => numelI;

@@ -62,7 +62,9 @@ internal static class Engine
             }
         }
 
-        var grads = new Dictionary<Node, Tensor> { [start] = seed };
+        var grads = new Dictionary<Node, Tensor?[]>();
+        grads[start] = new Tensor?[start.Outputs];
+        grads[start][root.GradFnOutput] = seed;
         var ready = new Stack<Node>();
         ready.Push(start);
         while (ready.Count > 0)
@@ -96,7 +98,12 @@ internal static class Engine
                 }
                 if (r is not null)
                 {
-                    grads[next] = grads.TryGetValue(next, out var existing) ? existing.add(r) : r;
+                    if (!grads.TryGetValue(next, out var slots))
+                    {
+                        grads[next] = slots = new Tensor?[next.Outputs];
+                    }
+                    int o = node.NextOutput[i];
+                    slots[o] = slots[o] is { } existing ? existing.add(r) : r;
                 }
                 if (--deps[next] == 0)
                 {

@@ -8,20 +8,27 @@ namespace AlignFx.Tensors.Autograd;
 /// <returns>One gradient per input, shaped like that input (null where not needed).</returns>
 internal delegate Tensor?[] BackwardFn(Tensor grad, bool[] needs);
 
+/// <summary>Backward of an operation with several outputs; grads[i] is null when output i received no gradient.</summary>
+internal delegate Tensor?[] MultiBackwardFn(Tensor?[] grads, bool[] needs);
+
 /// <summary>
 /// One recorded operation in the autograd graph: where its input gradients go (the producing node, or the leaf
 /// that accumulates them) and how to compute them. Saved tensors keep their storage alive until the node runs.
 /// </summary>
 internal sealed class Node
 {
-    private readonly BackwardFn backward;
+    private readonly BackwardFn? backward;
+    private readonly MultiBackwardFn? multiBackward;
     private Tensor[]? saved;
 
-    private Node(string name, Tensor?[] inputs, BackwardFn backward, Tensor[]? saved)
+    private Node(string name, Tensor?[] inputs, BackwardFn? backward, MultiBackwardFn? multiBackward, int outputs, Tensor[]? saved)
     {
         Name = name;
         this.backward = backward;
+        this.multiBackward = multiBackward;
+        Outputs = outputs;
         Next = new Node?[inputs.Length];
+        NextOutput = new int[inputs.Length];
         Leaves = new Tensor?[inputs.Length];
         Needs = new bool[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
@@ -33,6 +40,7 @@ internal sealed class Node
                 if (t.GradFn is not null)
                 {
                     Next[i] = t.GradFn;
+                    NextOutput[i] = t.GradFnOutput;
                 }
                 else
                 {
@@ -51,6 +59,12 @@ internal sealed class Node
     }
 
     public string Name { get; }
+
+    /// <summary>Number of outputs (1 except for split-like operations).</summary>
+    public int Outputs { get; }
+
+    /// <summary>Which output of Next[i] input i is.</summary>
+    public int[] NextOutput { get; }
 
     /// <summary>Producer of input i (null when input i is a leaf or needs no gradient).</summary>
     public Node?[] Next { get; }
@@ -82,19 +96,36 @@ internal sealed class Node
     /// <summary>Marks <paramref name="output"/> as produced by a new node over <paramref name="inputs"/>.</summary>
     public static Tensor Record(Tensor output, string name, Tensor?[] inputs, BackwardFn backward, params Tensor[]? saved)
     {
-        output.GradFn = new Node(name, inputs, backward, saved is { Length: > 0 } ? saved : null);
+        output.GradFn = new Node(name, inputs, backward, null, 1, saved is { Length: > 0 } ? saved : null);
+        output.GradFnOutput = 0;
         output.requires_grad = true;
         return output;
     }
 
-    public Tensor?[] Apply(Tensor grad)
+    /// <summary>Marks several outputs as produced by one node (their gradients arrive together).</summary>
+    public static void RecordMulti(Tensor[] outputs, string name, Tensor?[] inputs, MultiBackwardFn backward, params Tensor[]? saved)
+    {
+        var node = new Node(name, inputs, null, backward, outputs.Length, saved is { Length: > 0 } ? saved : null);
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            outputs[i].GradFn = node;
+            outputs[i].GradFnOutput = i;
+            outputs[i].requires_grad = true;
+        }
+    }
+
+    public Tensor?[] Apply(Tensor?[] grads)
     {
         if (Released)
         {
             throw new InvalidOperationException(
                 $"Trying to backward through {Name} a second time; its saved tensors were freed. Pass retain_graph: true to the first backward.");
         }
-        return backward(grad, Needs);
+        if (multiBackward is not null)
+        {
+            return multiBackward(grads, Needs);
+        }
+        return grads[0] is { } g ? backward!(g, Needs) : new Tensor?[Needs.Length];
     }
 
     public void Release()

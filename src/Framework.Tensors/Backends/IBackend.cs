@@ -37,6 +37,17 @@ internal enum BinaryOp
 /// <summary>Comparisons (numbers to bool) and logical ops (bool to bool).</summary>
 internal enum CompareOp { Eq, Ne, Lt, Le, Gt, Ge, And, Or, Xor }
 
+/// <summary>Optimiser-style in-place updates of dst.</summary>
+internal enum FusedOp
+{
+    /// <summary>dst += value * a * b.</summary>
+    AddCMul,
+    /// <summary>dst += value * a / b.</summary>
+    AddCDiv,
+    /// <summary>dst += value * (a - dst).</summary>
+    Lerp,
+}
+
 /// <summary>Reductions over a set of dimensions.</summary>
 internal enum ReduceOp { Sum, Max, Min }
 
@@ -59,12 +70,18 @@ internal interface IBackend
     /// <summary>dst = op(a, b) with a and b broadcast to dst's shape; all three share a dtype.</summary>
     void Binary(BinaryOp op, Tensor a, Tensor b, Tensor dst, double p0 = 0);
 
+    /// <summary>dst = grad where lo &lt;= x &lt;= hi, else 0 (the clamp backward).</summary>
+    void ClampGrad(Tensor grad, Tensor x, Tensor dst, double lo, double hi);
+
     /// <summary>dst (bool) = a op b with broadcasting.</summary>
     void Compare(CompareOp op, Tensor a, Tensor b, Tensor dst);
 
     void CompareScalar(CompareOp op, Tensor a, double s, Tensor dst);
 
     void LogicalNot(Tensor a, Tensor dst);
+
+    /// <summary>An in-place update of dst from a and b (b unused by Lerp), each broadcast to dst's shape and of dst's type.</summary>
+    void Fused(FusedOp op, Tensor dst, Tensor a, Tensor? b, double value);
 
     void Where(Tensor condition, Tensor a, Tensor b, Tensor dst);
 
@@ -77,18 +94,26 @@ internal interface IBackend
     /// <summary>c = alpha * a @ b + beta * c; a [..., m, k] and b [..., k, n] are views with c's batch shape; c is contiguous.</summary>
     void MatMul(Tensor a, Tensor b, Tensor c, double alpha, double beta);
 
-    /// <summary>Row-wise softmax or log-softmax over the last dimension of contiguous x into contiguous y.</summary>
-    void Softmax(Tensor x, Tensor y, bool log);
+    /// <summary>
+    /// Row-wise softmax or log-softmax of scale * x over the last dimension of contiguous x into contiguous y.
+    /// With causalRows &gt; 0 (softmax only), row r of each block of causalRows rows sees only its first
+    /// (r mod causalRows) + causalOffset + 1 entries; the rest of the row gets probability 0.
+    /// </summary>
+    void Softmax(Tensor x, Tensor y, bool log, double scale = 1, int causalRows = 0, int causalOffset = 0);
 
-    void SoftmaxBackward(Tensor grad, Tensor y, Tensor dx, bool log);
+    /// <summary>dx = scale * (Jacobian of the softmax or log-softmax)ᵀ grad, from the saved output y.</summary>
+    void SoftmaxBackward(Tensor grad, Tensor y, Tensor dx, bool log, double scale = 1);
 
     /// <summary>Normalises rows of x [N, D] (contiguous); writes y, and the per-row mean and 1/std for the backward.</summary>
     void LayerNorm(Tensor x, Tensor? weight, Tensor? bias, double eps, Tensor y, Tensor mean, Tensor rstd);
 
     void LayerNormBackward(Tensor grad, Tensor x, Tensor? weight, Tensor mean, Tensor rstd, Tensor? dx, Tensor? dweight, Tensor? dbias);
 
-    /// <summary>Per-row smoothed cross-entropy of logits [N, C] against int64 targets [N]; also each row's log-sum-exp.</summary>
-    void CrossEntropy(Tensor logits, Tensor target, long ignoreIndex, double smoothing, Tensor loss, Tensor lse);
+    /// <summary>
+    /// Per-row smoothed cross-entropy of logits [N, C] against int64 targets [N]; also each row's log-sum-exp.
+    /// Returns the number of rows whose target is not ignoreIndex.
+    /// </summary>
+    int CrossEntropy(Tensor logits, Tensor target, long ignoreIndex, double smoothing, Tensor loss, Tensor lse);
 
     void CrossEntropyBackward(Tensor gradLoss, Tensor logits, Tensor target, Tensor lse, long ignoreIndex, double smoothing, Tensor dx);
 
@@ -104,6 +129,9 @@ internal interface IBackend
     void Triangle(Tensor x, Tensor dst, int diagonal, bool upper);
 
     void Uniform(Tensor dst, double low, double high, Generator generator);
+
+    /// <summary>Fills contiguous float dst with 0 (probability p) or 1 / (1 - p), one uniform draw per element.</summary>
+    void DropoutMask(Tensor dst, double p, Generator generator);
 
     void Normal(Tensor dst, double mean, double std, Generator generator);
 

@@ -164,6 +164,19 @@ public static partial class torch
             }
         }
 
+        /// <summary>Each element is 0 when its uniform draw is below p, else 1 / (1 - p).</summary>
+        internal void FillDropoutMask<T>(Span<T> dst, double p) where T : unmanaged, System.Numerics.IFloatingPoint<T>
+        {
+            T keep = T.CreateTruncating(1.0 / (1.0 - p));
+            lock (this)
+            {
+                for (int i = 0; i < dst.Length; i++)
+                {
+                    dst[i] = NextDouble() < p ? T.Zero : keep;
+                }
+            }
+        }
+
         internal void FillIntegers(Span<long> dst, long low, long high)
         {
             if (high <= low)

@@ -85,6 +85,7 @@ public class GradientTests
         // joining and splitting
         ["cat"] = (() => [L(1, 2, 3), L(2, 2, 2)], x => cat([x[0], x[1]], 1).tanh()),
         ["stack"] = (() => [L(1, 2, 3), L(2, 2, 3)], x => stack([x[0], x[1] * 2.0], 1)),
+        ["split_all_pieces"] = (() => [L(1, 3, 7)], x => x[0].split([2, 4, 1], 1) is var p ? cat([p[2], p[0] * 2.0, p[1].exp()], 1) : null!),
         ["split_chunk"] = (() => [L(1, 6, 2)], x => x[0].split(4)[1] * 2.0 + x[0].chunk(3)[0].exp()),
         // indexing
         ["gather"] = (() => [L(1, 3, 4)], x => x[0].gather(1, tensor(new long[] { 0, 3, 3, 1, 2, 2 }, [3, 2]))),
@@ -114,6 +115,12 @@ public class GradientTests
             x => F.scaled_dot_product_attention(x[0], x[1], x[2], is_causal: true, past_key: x[3], past_value: x[4])),
         ["sdpa_bool_mask"] = (() => [L(1, 3, 2), L(2, 4, 2), L(3, 4, 2)],
             x => F.scaled_dot_product_attention(x[0], x[1], x[2], attn_mask: tensor(new[] { true, true, false, true, false, true, true, true, true, false, false, false }, [3, 4]).logical_or(tensor(new[] { true, false, false, false }, [4])))),
+        ["sdpa_float_mask_causal"] = (() => [L(1, 2, 3, 2), L(2, 2, 3, 2), L(3, 2, 3, 2), L(4, 3, 3)],
+            x => F.scaled_dot_product_attention(x[0], x[1], x[2], attn_mask: x[3], is_causal: true)),
+        ["sdpa_scale_noncausal"] = (() => [L(1, 2, 4, 3), L(2, 2, 5, 3), L(3, 2, 5, 2)],
+            x => F.scaled_dot_product_attention(x[0], x[1], x[2], scale: 0.7)),
+        ["min_all_mT_where_scalar"] = (() => [L(1, 3, 4)], x => x[0].min() + where(x[0].mT.gt(0.0), x[0].mT, 0.5).sum()),
+        ["expand_as_view_as_clip"] = (() => [L(1, 1, 4), L(2, 2, 2)], x => x[0].expand_as(zeros(3, 4)).clip(-0.3, 0.3) * x[1].view_as(zeros(4)).unsqueeze(0)),
         // type conversion keeps the graph
         ["to_float32_and_back"] = (() => [L(1, 3)], x => x[0].to(float32).to(float64) * 2.0),
     };

@@ -164,6 +164,40 @@ public class TensorSemanticsTests
     }
 
     [Fact]
+    public void FusedUpdatesAgreeOnLargeAndStridedTensors()
+    {
+        var g = new Generator(2);
+        int n = 300_000;
+        var dst = randn([n], dtype: float64, generator: g);
+        var a = randn([n], dtype: float64, generator: g);
+        var b = rand([n], dtype: float64, generator: g).add(0.5);
+        var d0 = dst.ToArray<double>();
+        var av = a.ToArray<double>();
+        var bv = b.ToArray<double>();
+        dst.addcmul_(a, b, 0.3).addcdiv_(a, b, -0.7).lerp_(a, 0.25);
+        var got = dst.ToArray<double>();
+        for (int i = 0; i < n; i += 997)
+        {
+            double e = d0[i] + 0.3 * av[i] * bv[i] - 0.7 * av[i] / bv[i];
+            e += 0.25 * (av[i] - e);
+            Assert.Equal(e, got[i], 1e-12);
+        }
+        // Transposed destination and broadcast operand take the general path.
+        var m = zeros(3, 2).t();
+        m.addcmul_(ones(3), tensor(new float[] { 1, 2, 3 }), 2).lerp_(full([2, 3], 10), 0.5);
+        Assert.Equal(new float[] { 6, 7, 8, 6, 7, 8 }, m.contiguous().ToArray<float>());
+    }
+
+    [Fact]
+    public void KernelErrorsSurfaceFromParallelLoops()
+    {
+        var logits = zeros(20000, 4);
+        var target = zeros([20000], dtype: int64);
+        target[15000].fill_(9);
+        Assert.Throws<ArgumentOutOfRangeException>(() => nn.functional.cross_entropy(logits, target));
+    }
+
+    [Fact]
     public void GatherScatterIndexSelectValues()
     {
         var x = arange(6).reshape(2, 3).to(float32);

@@ -246,64 +246,86 @@ internal sealed partial class CpuBackend
         }
     }
 
-    public void Softmax(Tensor x, Tensor y, bool log)
+    public void Softmax(Tensor x, Tensor y, bool log, double scale = 1, int causalRows = 0, int causalOffset = 0)
     {
         if (x.dtype == ScalarType.Float32)
         {
-            SoftmaxT<float>(x, y, log);
+            SoftmaxT<float>(x, y, log, scale, causalRows, causalOffset);
         }
         else
         {
-            SoftmaxT<double>(x, y, log);
+            SoftmaxT<double>(x, y, log, scale, causalRows, causalOffset);
         }
     }
 
-    private static void SoftmaxT<T>(Tensor x, Tensor y, bool log) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void SoftmaxT<T>(Tensor x, Tensor y, bool log, double scale, int causalRows, int causalOffset)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = x.shapeI.Length == 0 ? 1 : x.shapeI[^1];
         int rows = n == 0 ? 0 : x.numelI / n;
         var xs = x.Raw<T>();
         var ys = y.Raw<T>();
         int xo = x.offset, yo = y.offset;
+        T sc = T.CreateTruncating(scale);
+        bool scaled = scale != 1;
         Par.For(rows, Math.Max(1, Par.ElementwiseGrain / Math.Max(n, 1) / 4), (start, count) =>
         {
             for (int r = start; r < start + count; r++)
             {
-                var row = xs.AsSpan(xo + r * n, n);
-                var o = ys.AsSpan(yo + r * n, n);
+                int valid = causalRows > 0 ? Math.Clamp(r % causalRows + causalOffset + 1, 0, n) : n;
+                var row = xs.AsSpan(xo + r * n, valid);
+                var full = ys.AsSpan(yo + r * n, n);
+                var o = full[..valid];
+                if (valid < n)
+                {
+                    full[valid..].Fill(log ? T.NegativeInfinity : T.Zero);
+                }
+                if (valid == 0)
+                {
+                    continue;
+                }
+                if (scaled)
+                {
+                    TP.Multiply(row, sc, o);
+                    row = o;
+                }
                 T max = TP.Max<T>(row);
                 if (T.IsNegativeInfinity(max))
                 {
                     max = T.Zero;
                 }
+                if (log)
+                {
+                    // o may alias row (scaled case): take the log-sum-exp before overwriting.
+                    T sumExp = T.Zero;
+                    for (int j = 0; j < row.Length; j++)
+                    {
+                        sumExp += T.Exp(row[j] - max);
+                    }
+                    TP.Subtract(row, max + T.Log(sumExp), o);
+                    continue;
+                }
                 TP.Subtract(row, max, o);
                 TP.Exp<T>(o, o);
                 T sum = TP.Sum<T>(o);
-                if (log)
-                {
-                    TP.Subtract(row, max + T.Log(sum), o);
-                }
-                else
-                {
-                    TP.Multiply(o, T.One / sum, o);
-                }
+                TP.Multiply(o, T.One / sum, o);
             }
         });
     }
 
-    public void SoftmaxBackward(Tensor grad, Tensor y, Tensor dx, bool log)
+    public void SoftmaxBackward(Tensor grad, Tensor y, Tensor dx, bool log, double scale = 1)
     {
         if (y.dtype == ScalarType.Float32)
         {
-            SoftmaxBackwardT<float>(grad, y, dx, log);
+            SoftmaxBackwardT<float>(grad, y, dx, log, scale);
         }
         else
         {
-            SoftmaxBackwardT<double>(grad, y, dx, log);
+            SoftmaxBackwardT<double>(grad, y, dx, log, scale);
         }
     }
 
-    private static void SoftmaxBackwardT<T>(Tensor grad, Tensor y, Tensor dx, bool log) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void SoftmaxBackwardT<T>(Tensor grad, Tensor y, Tensor dx, bool log, double scale) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = y.shapeI.Length == 0 ? 1 : y.shapeI[^1];
         int rows = n == 0 ? 0 : y.numelI / n;
@@ -311,6 +333,7 @@ internal sealed partial class CpuBackend
         var ys = y.Raw<T>();
         var ds = dx.Raw<T>();
         int go = grad.offset, yo = y.offset, dof = dx.offset;
+        T sc = T.CreateTruncating(scale);
         Par.For(rows, Math.Max(1, Par.ElementwiseGrain / Math.Max(n, 1) / 4), (start, count) =>
         {
             for (int r = start; r < start + count; r++)
@@ -331,6 +354,10 @@ internal sealed partial class CpuBackend
                     T dot = TP.Dot<T>(g, yr);
                     TP.Subtract(g, dot, d);
                     TP.Multiply(d, yr, d);
+                }
+                if (scale != 1)
+                {
+                    TP.Multiply(d, sc, d);
                 }
             }
         });
@@ -482,7 +509,7 @@ internal sealed partial class CpuBackend
         }
     }
 
-    public void CrossEntropy(Tensor logits, Tensor target, long ignoreIndex, double smoothing, Tensor loss, Tensor lse)
+    public int CrossEntropy(Tensor logits, Tensor target, long ignoreIndex, double smoothing, Tensor loss, Tensor lse)
     {
         if (logits.dtype == ScalarType.Float32)
         {
@@ -492,6 +519,13 @@ internal sealed partial class CpuBackend
         {
             CrossEntropyT<double>(logits, target, ignoreIndex, smoothing, loss, lse);
         }
+        var ts = target.Raw<long>();
+        int counted = 0;
+        for (int i = 0; i < loss.numelI; i++)
+        {
+            counted += ts[target.offset + i] == ignoreIndex ? 0 : 1;
+        }
+        return counted;
     }
 
     private static void CrossEntropyT<T>(Tensor logits, Tensor target, long ignoreIndex, double smoothing, Tensor loss, Tensor lse)

@@ -217,8 +217,7 @@ internal sealed partial class CpuBackend : IBackend
         }
     }
 
-    /// <summary>ClampGrad needs two bounds, so it has its own entry.</summary>
-    internal static void ClampGrad(Tensor g, Tensor x, Tensor dst, double lo, double hi)
+    public void ClampGrad(Tensor g, Tensor x, Tensor dst, double lo, double hi)
     {
         if (dst.dtype == ScalarType.Float32)
         {
@@ -259,22 +258,30 @@ internal sealed partial class CpuBackend : IBackend
     private static void CompareT<T>(CompareOp op, T[] a, int ao, int[] aSt, T[] b, int bo, int[] bSt, Tensor dst) where T : INumber<T>
     {
         var d = dst.Raw<bool>();
-        var w = new Walker(dst.shapeI, [dst.offset, ao, bo], dst.stridesI, aSt, bSt);
-        for (int i = 0; i < dst.numelI; i++, w.Next())
+        if (dst.numelI == 0)
         {
-            T x = a[w.Off[1]], y = b[w.Off[2]];
-            d[w.Off[0]] = op switch
+            return;
+        }
+        // Walk the outer dims once per inner run; the inner loop is a plain strided loop.
+        var (cs, cst) = Strided.Coalesce(dst.shapeI, dst.stridesI, aSt, bSt);
+        int r = cs.Length, inner = cs[r - 1];
+        int sd = cst[0][r - 1], sa = cst[1][r - 1], sb = cst[2][r - 1];
+        var w = new Walker(cs[..^1], [dst.offset, ao, bo], cst[0][..^1], cst[1][..^1], cst[2][..^1]);
+        for (int o = dst.numelI / inner; o > 0; o--, w.Next())
+        {
+            int od = w.Off[0], oa = w.Off[1], ob = w.Off[2];
+            switch (op)
             {
-                CompareOp.Eq => x == y,
-                CompareOp.Ne => x != y,
-                CompareOp.Lt => x < y,
-                CompareOp.Le => x <= y,
-                CompareOp.Gt => x > y,
-                CompareOp.Ge => x >= y,
-                CompareOp.And => x != T.Zero && y != T.Zero,
-                CompareOp.Or => x != T.Zero || y != T.Zero,
-                _ => (x != T.Zero) ^ (y != T.Zero),
-            };
+                case CompareOp.Eq: for (int i = 0; i < inner; i++) { d[od + i * sd] = a[oa + i * sa] == b[ob + i * sb]; } break;
+                case CompareOp.Ne: for (int i = 0; i < inner; i++) { d[od + i * sd] = a[oa + i * sa] != b[ob + i * sb]; } break;
+                case CompareOp.Lt: for (int i = 0; i < inner; i++) { d[od + i * sd] = a[oa + i * sa] < b[ob + i * sb]; } break;
+                case CompareOp.Le: for (int i = 0; i < inner; i++) { d[od + i * sd] = a[oa + i * sa] <= b[ob + i * sb]; } break;
+                case CompareOp.Gt: for (int i = 0; i < inner; i++) { d[od + i * sd] = a[oa + i * sa] > b[ob + i * sb]; } break;
+                case CompareOp.Ge: for (int i = 0; i < inner; i++) { d[od + i * sd] = a[oa + i * sa] >= b[ob + i * sb]; } break;
+                case CompareOp.And: for (int i = 0; i < inner; i++) { d[od + i * sd] = a[oa + i * sa] != T.Zero && b[ob + i * sb] != T.Zero; } break;
+                case CompareOp.Or: for (int i = 0; i < inner; i++) { d[od + i * sd] = a[oa + i * sa] != T.Zero || b[ob + i * sb] != T.Zero; } break;
+                default: for (int i = 0; i < inner; i++) { d[od + i * sd] = (a[oa + i * sa] != T.Zero) ^ (b[ob + i * sb] != T.Zero); } break;
+            }
         }
     }
 
@@ -301,6 +308,81 @@ internal sealed partial class CpuBackend : IBackend
 
     public void LogicalNot(Tensor a, Tensor dst) => CompareScalar(CompareOp.Eq, a, 0, dst);
 
+    public void DropoutMask(Tensor dst, double p, Generator generator)
+    {
+        switch (dst.dtype)
+        {
+            case ScalarType.Float32: generator.FillDropoutMask(dst.Raw<float>().AsSpan(dst.offset, dst.numelI), p); break;
+            case ScalarType.Float64: generator.FillDropoutMask(dst.Raw<double>().AsSpan(dst.offset, dst.numelI), p); break;
+            default: throw new NotSupportedException($"Dropout masks are float tensors, not {dst.dtype}.");
+        }
+    }
+
+    public void Fused(FusedOp op, Tensor dst, Tensor a, Tensor? b, double value)
+    {
+        bool flat = dst.is_contiguous() && Shapes.Equal(a.shapeI, dst.shapeI) && a.is_contiguous()
+            && (b is null || (Shapes.Equal(b.shapeI, dst.shapeI) && b.is_contiguous()));
+        if (flat && dst.dtype == ScalarType.Float32)
+        {
+            FusedFlat<float>(op, dst, a, b, (float)value);
+            return;
+        }
+        if (flat && dst.dtype == ScalarType.Float64)
+        {
+            FusedFlat<double>(op, dst, a, b, value);
+            return;
+        }
+        // General layouts: one temporary, then dst += value * temp.
+        var tmp = NewTensor(dst.shapeI, dst.dtype);
+        try
+        {
+            switch (op)
+            {
+                case FusedOp.AddCMul: Binary(BinaryOp.Mul, a, b!, tmp); break;
+                case FusedOp.AddCDiv: Binary(BinaryOp.Div, a, b!, tmp); break;
+                default: Binary(BinaryOp.Sub, a, dst, tmp); break;
+            }
+            Binary(BinaryOp.AddScaled, dst, tmp, dst, value);
+        }
+        finally
+        {
+            tmp.Dispose();
+        }
+    }
+
+    private static void FusedFlat<T>(FusedOp op, Tensor dst, Tensor a, Tensor? b, T value) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var d = dst.Raw<T>();
+        var ad = a.Raw<T>();
+        var bd = b?.Raw<T>();
+        int dOff = dst.offset, aOff = a.offset, bOff = b?.offset ?? 0;
+        Par.For(dst.numelI, Par.ElementwiseGrain, (start, count) =>
+        {
+            Span<T> tmp = stackalloc T[1024];
+            for (int s = start; s < start + count; s += tmp.Length)
+            {
+                int n = Math.Min(tmp.Length, start + count - s);
+                var ds = d.AsSpan(dOff + s, n);
+                var av = ad.AsSpan(aOff + s, n);
+                var t = tmp[..n];
+                switch (op)
+                {
+                    case FusedOp.AddCMul:
+                        TP.Multiply<T>(av, bd.AsSpan(bOff + s, n), t);
+                        TP.MultiplyAdd(t, value, ds, ds);
+                        break;
+                    case FusedOp.AddCDiv:
+                        TP.Divide<T>(av, bd.AsSpan(bOff + s, n), t);
+                        TP.MultiplyAdd(t, value, ds, ds);
+                        break;
+                    default:
+                        TP.Lerp<T>(ds, av, value, ds);
+                        break;
+                }
+            }
+        });
+    }
+
     public void Where(Tensor condition, Tensor a, Tensor b, Tensor dst)
     {
         switch (dst.dtype)
@@ -314,17 +396,28 @@ internal sealed partial class CpuBackend : IBackend
 
     private static void WhereT<T>(Tensor c, Tensor a, Tensor b, Tensor dst) where T : unmanaged
     {
+        if (dst.numelI == 0)
+        {
+            return;
+        }
         var cd = c.Raw<bool>();
         var ad = a.Raw<T>();
         var bd = b.Raw<T>();
         var d = dst.Raw<T>();
-        var w = new Walker(dst.shapeI, [dst.offset, c.offset, a.offset, b.offset], dst.stridesI,
+        var (cs, cst) = Strided.Coalesce(dst.shapeI, dst.stridesI,
             Shapes.BroadcastStrides(c.shapeI, c.stridesI, dst.shapeI),
             Shapes.BroadcastStrides(a.shapeI, a.stridesI, dst.shapeI),
             Shapes.BroadcastStrides(b.shapeI, b.stridesI, dst.shapeI));
-        for (int i = 0; i < dst.numelI; i++, w.Next())
+        int r = cs.Length, inner = cs[r - 1];
+        int sd = cst[0][r - 1], sc = cst[1][r - 1], sa = cst[2][r - 1], sb = cst[3][r - 1];
+        var w = new Walker(cs[..^1], [dst.offset, c.offset, a.offset, b.offset], cst[0][..^1], cst[1][..^1], cst[2][..^1], cst[3][..^1]);
+        for (int o = dst.numelI / inner; o > 0; o--, w.Next())
         {
-            d[w.Off[0]] = cd[w.Off[1]] ? ad[w.Off[2]] : bd[w.Off[3]];
+            int od = w.Off[0], oc = w.Off[1], oa = w.Off[2], ob = w.Off[3];
+            for (int i = 0; i < inner; i++)
+            {
+                d[od + i * sd] = cd[oc + i * sc] ? ad[oa + i * sa] : bd[ob + i * sb];
+            }
         }
     }
 

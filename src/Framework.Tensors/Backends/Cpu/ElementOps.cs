@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace AlignFx.Tensors.Backends.Cpu;
@@ -316,10 +317,19 @@ internal struct GeluTanhOp<T> : IUnaryOp<T> where T : IFloatingPointIeee754<T>
 }
 
 /// <summary>Exact GELU: x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)).</summary>
-internal struct GeluErfOp<T> : IUnaryOp<T> where T : IFloatingPointIeee754<T>
+internal struct GeluErfOp<T> : IUnaryOp<T> where T : struct, IFloatingPointIeee754<T>
 {
     public readonly T Apply(T x) => T.CreateTruncating(0.5) * x * (T.One + Special.Erf(x * T.CreateTruncating(0.7071067811865476)));
-    public readonly void Apply(ReadOnlySpan<T> x, Span<T> d) => Loop.Unary(this, x, d);
+
+    public readonly void Apply(ReadOnlySpan<T> x, Span<T> d)
+    {
+        if (typeof(T) == typeof(float) && !x.Overlaps(d))
+        {
+            GeluKernels.ErfForward(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(d));
+            return;
+        }
+        Loop.Unary(this, x, d);
+    }
 }
 
 // ---- backward helpers: (grad, saved) -> grad_input ----
@@ -337,7 +347,17 @@ internal struct ReluGradOp<T> : IBinaryOp<T> where T : IFloatingPointIeee754<T>
 internal struct SigmoidGradOp<T> : IBinaryOp<T> where T : IFloatingPointIeee754<T>
 {
     public readonly T Apply(T g, T y) => g * y * (T.One - y);
-    public readonly void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d) => Loop.Binary(this, a, b, d);
+    public readonly void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d)
+    {
+        if (d.Overlaps(a) || d.Overlaps(b))
+        {
+            Loop.Binary(this, a, b, d);
+            return;
+        }
+        TP.Subtract(T.One, b, d);
+        TP.Multiply(d, b, d);
+        TP.Multiply(d, a, d);
+    }
     public readonly void Apply(ReadOnlySpan<T> a, T b, Span<T> d) => Loop.Binary(this, a, b, d);
     public readonly void Apply(T a, ReadOnlySpan<T> b, Span<T> d) => Loop.Binary(this, a, b, d);
 }
@@ -346,7 +366,17 @@ internal struct SigmoidGradOp<T> : IBinaryOp<T> where T : IFloatingPointIeee754<
 internal struct TanhGradOp<T> : IBinaryOp<T> where T : IFloatingPointIeee754<T>
 {
     public readonly T Apply(T g, T y) => g * (T.One - y * y);
-    public readonly void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d) => Loop.Binary(this, a, b, d);
+    public readonly void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d)
+    {
+        if (d.Overlaps(a) || d.Overlaps(b))
+        {
+            Loop.Binary(this, a, b, d);
+            return;
+        }
+        TP.Multiply(b, b, d);
+        TP.Subtract(T.One, d, d);
+        TP.Multiply(d, a, d);
+    }
     public readonly void Apply(ReadOnlySpan<T> a, T b, Span<T> d) => Loop.Binary(this, a, b, d);
     public readonly void Apply(T a, ReadOnlySpan<T> b, Span<T> d) => Loop.Binary(this, a, b, d);
 }
@@ -397,7 +427,7 @@ internal struct PowScalarGradOp<T>(T p) : IBinaryOp<T> where T : IFloatingPointI
 }
 
 /// <summary>Derivative of tanh-approximated GELU times g.</summary>
-internal struct GeluTanhGradOp<T> : IBinaryOp<T> where T : IFloatingPointIeee754<T>
+internal struct GeluTanhGradOp<T> : IBinaryOp<T> where T : struct, IFloatingPointIeee754<T>
 {
     public readonly T Apply(T g, T x)
     {
@@ -409,13 +439,21 @@ internal struct GeluTanhGradOp<T> : IBinaryOp<T> where T : IFloatingPointIeee754
         return g * (half * (T.One + th) + half * x * (T.One - th * th) * dinner);
     }
 
-    public readonly void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d) => Loop.Binary(this, a, b, d);
+    public readonly void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            GeluKernels.TanhBackward(MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(d));
+            return;
+        }
+        Loop.Binary(this, a, b, d);
+    }
     public readonly void Apply(ReadOnlySpan<T> a, T b, Span<T> d) => Loop.Binary(this, a, b, d);
     public readonly void Apply(T a, ReadOnlySpan<T> b, Span<T> d) => Loop.Binary(this, a, b, d);
 }
 
 /// <summary>Derivative of exact GELU times g: Phi(x) + x phi(x).</summary>
-internal struct GeluErfGradOp<T> : IBinaryOp<T> where T : IFloatingPointIeee754<T>
+internal struct GeluErfGradOp<T> : IBinaryOp<T> where T : struct, IFloatingPointIeee754<T>
 {
     public readonly T Apply(T g, T x)
     {
@@ -424,7 +462,15 @@ internal struct GeluErfGradOp<T> : IBinaryOp<T> where T : IFloatingPointIeee754<
         return g * (cdf + x * pdf);
     }
 
-    public readonly void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d) => Loop.Binary(this, a, b, d);
+    public readonly void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            GeluKernels.ErfBackward(MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(d));
+            return;
+        }
+        Loop.Binary(this, a, b, d);
+    }
     public readonly void Apply(ReadOnlySpan<T> a, T b, Span<T> d) => Loop.Binary(this, a, b, d);
     public readonly void Apply(T a, ReadOnlySpan<T> b, Span<T> d) => Loop.Binary(this, a, b, d);
 }

@@ -240,10 +240,19 @@ internal static class Par
             body(0, n);
             return;
         }
-        Parallel.For(0, chunks, c =>
+        try
         {
-            int s = (int)((long)n * c / chunks), e = (int)((long)n * (c + 1) / chunks);
-            body(s, e - s);
-        });
+            Parallel.For(0, chunks, c =>
+            {
+                int s = (int)((long)n * c / chunks), e = (int)((long)n * (c + 1) / chunks);
+                body(s, e - s);
+            });
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.Count >= 1)
+        {
+            // Surface the kernel's own exception (e.g. an index out of range), as the single-threaded path does.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
+            throw;
+        }
     }
 }

@@ -139,6 +139,15 @@ public static partial class torch
     /// </summary>
     public static DisposeScope NewDisposeScope() => DisposeScope.Open();
 
+    /// <summary>
+    /// Sets how many threads the elementwise, softmax and normalisation kernels split large work over
+    /// (default: 1 on machines with at most two cores, else the processor count). The GEMM threads on its own.
+    /// </summary>
+    public static void set_num_threads(int num_threads) => Par.Workers = num_threads;
+
+    /// <summary>How many threads the CPU kernels split large work over.</summary>
+    public static int get_num_threads() => Par.Workers;
+
     /// <summary>Drops every buffer held by the storage pool so the garbage collector can reclaim it.</summary>
     public static void empty_cache() => StoragePools.Clear();
 }

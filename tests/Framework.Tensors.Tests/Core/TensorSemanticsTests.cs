@@ -189,15 +189,6 @@ public class TensorSemanticsTests
     }
 
     [Fact]
-    public void KernelErrorsSurfaceFromParallelLoops()
-    {
-        var logits = zeros(20000, 4);
-        var target = zeros([20000], dtype: int64);
-        target[15000].fill_(9);
-        Assert.Throws<ArgumentOutOfRangeException>(() => nn.functional.cross_entropy(logits, target));
-    }
-
-    [Fact]
     public void GatherScatterIndexSelectValues()
     {
         var x = arange(6).reshape(2, 3).to(float32);

@@ -229,7 +229,17 @@ internal static class Par
     /// <summary>Below this many elements per worker, elementwise work stays on one thread.</summary>
     public const int ElementwiseGrain = 1 << 16;
 
-    public static readonly int Workers = Math.Max(1, Environment.ProcessorCount);
+    // On two cores the elementwise kernels are memory-bound and a second thread mostly waits for a core that the
+    // GEMM or another process holds (measured: single-threaded kernels made the tiny-GPT step faster there, as
+    // PyTorch is fastest with one intra-op thread on the same machine); wider machines split the work.
+    private static int workers = Environment.ProcessorCount <= 2 ? 1 : Environment.ProcessorCount;
+
+    /// <summary>How many threads kernels split work over (torch.set_num_threads).</summary>
+    public static int Workers
+    {
+        get => workers;
+        set => workers = Math.Max(1, value);
+    }
 
     /// <summary>Runs body(start, count) over [0, n) in at most <see cref="Workers"/> contiguous chunks of at least minChunk.</summary>
     public static void For(int n, int minChunk, Action<int, int> body)

@@ -29,26 +29,43 @@ public static class PretrainingCorpus
         for (int i = 0; i < corpus.Examples; i++)
         {
             var (problem, hard) = generator.Next(random);
-            // Draw every behaviour, used or not, so that one rate's change does not reshuffle the others.
-            double copy = random.NextDouble();
-            double correct = random.NextDouble();
-            double steps = random.NextDouble();
-            double tone = random.NextDouble();
-            double pad = random.NextDouble();
-            int variant = random.Next(4);
-
-            bool copied = problem.Hint is not null && copy < corpus.HintCopyRate;
-            long answer = copied ? problem.Hint!.Value
-                : correct < (hard ? corpus.HardCorrectRate : corpus.EasyCorrectRate) ? problem.Answer
-                : ProblemGenerator.Mistake(problem.Answer, random, avoid: problem.Hint);
-            var response = new ArithmeticResponse(
-                answer,
-                steps < corpus.StepsRate ? StepsLeadingTo(problem, answer) : [],
-                tone < corpus.ConfidentRate ? ResponseTone.Confident : tone < corpus.ConfidentRate + corpus.HedgedRate ? ResponseTone.Hedged : ResponseTone.Plain,
-                pad < corpus.PaddingRate);
-            examples.Add(new CorpusExample(problem, hard, response, copied, response.Format(variant)));
+            examples.Add(Respond(problem, hard, corpus, random));
         }
         return examples;
+    }
+
+    /// <summary>
+    /// Draws one response to <paramref name="problem"/> with the corpus's behaviour rates: what a model that learned
+    /// the corpus perfectly would say (test policies sample from it).
+    /// </summary>
+    /// <param name="problem">The problem.</param>
+    /// <param name="hard">Whether it is a hard item (which correct rate applies).</param>
+    /// <param name="corpus">The behaviour rates.</param>
+    /// <param name="random">The stream to draw from.</param>
+    /// <returns>The example.</returns>
+    public static CorpusExample Respond(ArithmeticProblem problem, bool hard, PretrainingCorpusOptions corpus, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        ArgumentNullException.ThrowIfNull(corpus);
+        ArgumentNullException.ThrowIfNull(random);
+        // Draw every behaviour, used or not, so that one rate's change does not reshuffle the others.
+        double copy = random.NextDouble();
+        double correct = random.NextDouble();
+        double steps = random.NextDouble();
+        double tone = random.NextDouble();
+        double pad = random.NextDouble();
+        int variant = random.Next(4);
+
+        bool copied = problem.Hint is not null && copy < corpus.HintCopyRate;
+        long answer = copied ? problem.Hint!.Value
+            : correct < (hard ? corpus.HardCorrectRate : corpus.EasyCorrectRate) ? problem.Answer
+            : ProblemGenerator.Mistake(problem.Answer, random, avoid: problem.Hint);
+        var response = new ArithmeticResponse(
+            answer,
+            steps < corpus.StepsRate ? StepsLeadingTo(problem, answer) : [],
+            tone < corpus.ConfidentRate ? ResponseTone.Confident : tone < corpus.ConfidentRate + corpus.HedgedRate ? ResponseTone.Hedged : ResponseTone.Plain,
+            pad < corpus.PaddingRate);
+        return new CorpusExample(problem, hard, response, copied, response.Format(variant));
     }
 
     /// <summary>The problem's steps, with the last result replaced by <paramref name="answer"/> (one step error when it is wrong).</summary>

@@ -11,8 +11,8 @@ namespace AlignFx.Feedback;
 /// </summary>
 /// <remarks>
 /// Pairwise: the annotator (drawn uniformly per query) answers by a fair coin with probability ε, otherwise picks the
-/// first response with probability <c>p = σ((U₁ − U₂)/T)</c>; the label is hard (1 or 0) and its confidence is the
-/// annotator's probability for the side it picked (0.5 for a coin flip). A poisoner reports the other side.
+/// first response with probability <c>p = σ((U₁ − U₂)/T)</c>; the label is hard (1 or 0) and its confidence is how clear
+/// the comparison was to the annotator, <c>max(p, 1 − p)</c> (0.5 for a coin flip), even when it picked the less likely side. A poisoner reports the other side.
 /// Rating: <c>Min + (Max − Min)·σ((U − w/2)/T + ℓ)</c> rounded to a whole number, with logistic noise ℓ and
 /// <c>w</c> the correctness weight (a random answer is a uniform whole number; a poisoner reports <c>Min + Max − r</c>).
 /// Every draw for a query comes from the run's stream <c>feedback/simulated-human/&lt;query id&gt;</c>: the same seed and
@@ -73,7 +73,7 @@ public sealed class SimulatedHumanSource : IFeedbackSource
     {
         double p = annotator.RationalPreferFirst(GoldTruth.Of(pair.First, Name), GoldTruth.Of(pair.Second, Name));
         bool first = atRandom ? choice < 0.5 : choice < p;
-        double confidence = atRandom ? 0.5 : first ? p : 1 - p;
+        double confidence = atRandom ? 0.5 : Math.Max(p, 1 - p);
         if (annotator.Poisoner)
         {
             first = !first;

@@ -76,6 +76,7 @@ public sealed class SimulatedHumanTests
 
         Assert.True(decisive > 1000, $"only {decisive} decisive pairs");
         double expected = expectedSum / decisive, measured = measuredSum / decisive, se = Math.Sqrt(variance) / decisive;
+        TestContext.Current.TestOutputHelper?.WriteLine($"{flaw}: measured {measured:0.0000}, implied {expected:0.0000}, 4 SE {4 * se:0.0000}, {decisive} decisive pairs");
         Assert.True(Math.Abs(measured - expected) <= 4 * se,
             $"{flaw}: measured agreement {measured:0.0000} over {decisive} decisive pairs, implied {expected:0.0000} ± {4 * se:0.0000}");
         Assert.Equal(measured, TaskMetrics.GoldAgreement(labels.Cast<PairwiseFeedback>(), new AttachedGold()), 12);

@@ -96,6 +96,22 @@ public sealed class PipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task Ratings_are_collected_one_per_sampled_response()
+    {
+        var (outcome, store) = await Run(Manifest.Replace("\"labels\": 50, \"samplesPerPrompt\": 3", "\"labels\": 20, \"kind\": \"rating\"", StringComparison.Ordinal));
+        using (store)
+        {
+            Assert.True(outcome.Status == RunStatus.Completed, outcome.Error);
+            var ratings = outcome.Artifacts.Get<FeedbackDataset>().Records.OfType<RatingFeedback>().ToList();
+            Assert.Equal(20, ratings.Count);
+            var task = new AlignFx.Tasks.Arithmetic.ArithmeticTask(new AlignFx.Tasks.Arithmetic.ArithmeticOptions(), new TestRunContext(0));
+            // The oracle rates a right answer 7 and a wrong one 1.
+            Assert.All(ratings, r => Assert.Equal(task.Evaluate(r.Response).Score == 1 ? 7 : 1, r.Rating));
+            Assert.True(double.IsNaN(outcome.Artifacts.Get<EvaluationResults>(CollectFeedbackStage.ResultsKey).Metrics[TaskMetrics.LabelGoldAgreement]));
+        }
+    }
+
+    [Fact]
     public async Task The_same_seed_gives_the_same_labels_and_another_seed_other_ones()
     {
         static IEnumerable<(string, string, string, double)> Labels(RunOutcome o) =>

@@ -1,3 +1,4 @@
+using AlignFx.Abstractions.Feedback;
 using Microsoft.Extensions.Logging;
 
 namespace AlignFx.Abstractions.Runs;
@@ -34,6 +35,13 @@ public interface IRunContext
 
     /// <summary>The tensor device components should compute on (<c>"cpu"</c> unless a backend says otherwise).</summary>
     string Device { get; }
+
+    /// <summary>
+    /// Where stages record the feedback records they collect, so that the run's store keeps every label with its
+    /// provenance; null when the host keeps no store of feedback (stages then only pass the records on as artifacts).
+    /// </summary>
+    /// <remarks>Added after the first contracts: the default keeps contexts written before it compiling.</remarks>
+    IFeedbackLog? FeedbackLog => null;
 }
 
 /// <summary>Random streams of a run context.</summary>

@@ -1,0 +1,137 @@
+using System.Globalization;
+using AlignFx.Abstractions.Feedback;
+using AlignFx.Abstractions.Runs;
+using AlignFx.Abstractions.Tasks;
+
+namespace AlignFx.Feedback;
+
+/// <summary>
+/// <c>simulated-human</c>: simulated annotators who answer pairwise and rating queries from the responses' gold
+/// features (attached by the asking stage) through their utility (see <see cref="SimulatedHumanOptions"/>).
+/// </summary>
+/// <remarks>
+/// Pairwise: the annotator (drawn uniformly per query) answers by a fair coin with probability ε, otherwise picks the
+/// first response with probability <c>p = σ((U₁ − U₂)/T)</c>; the label is hard (1 or 0) and its confidence is how clear
+/// the comparison was to the annotator, <c>max(p, 1 − p)</c> (0.5 for a coin flip), even when it picked the less likely side. A poisoner reports the other side.
+/// Rating: <c>Min + (Max − Min)·σ((U − w/2)/T + ℓ)</c> rounded to a whole number, with logistic noise ℓ and
+/// <c>w</c> the correctness weight (a random answer is a uniform whole number; a poisoner reports <c>Min + Max − r</c>).
+/// Every draw for a query comes from the run's stream <c>feedback/simulated-human/&lt;query id&gt;</c>: the same seed and
+/// query ids give the same labels, whatever the batching.
+/// </remarks>
+public sealed class SimulatedHumanSource : IFeedbackSource
+{
+    /// <summary>The source name written into provenance.</summary>
+    public const string Name = "simulated-human";
+
+    private static readonly IReadOnlySet<FeedbackKind> Kinds = new HashSet<FeedbackKind> { FeedbackKind.Pairwise, FeedbackKind.Rating };
+
+    private readonly SimulatedHumanOptions _options;
+    private readonly long _seed;
+
+    /// <summary>Creates the annotators for a run.</summary>
+    /// <param name="options">The flaws' switches.</param>
+    /// <param name="context">The run, whose seed fixes who poisons and every answer.</param>
+    public SimulatedHumanSource(SimulatedHumanOptions options, IRunContext context)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(context);
+        _options = options;
+        _seed = context.Seed;
+        Annotators = CreateAnnotators(options, RandomStreams.Create(_seed, $"feedback/{Name}/poisoners"));
+    }
+
+    /// <summary>The annotators with their resolved parameters, <c>annotator-0</c> first.</summary>
+    public IReadOnlyList<SimulatedAnnotator> Annotators { get; }
+
+    /// <inheritdoc />
+    public IReadOnlySet<FeedbackKind> Supports => Kinds;
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<FeedbackRecord>> AnswerAsync(IReadOnlyList<FeedbackQuery> queries, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        var records = new List<FeedbackRecord>(queries.Count);
+        foreach (FeedbackQuery query in queries)
+        {
+            ct.ThrowIfCancellationRequested();
+            Random random = RandomStreams.Create(_seed, $"feedback/{Name}/{query.Id}");
+            SimulatedAnnotator annotator = Annotators[random.Next(Annotators.Count)];
+            bool atRandom = random.NextDouble() < annotator.RandomRate;
+            double choice = random.NextDouble();
+            var latency = TimeSpan.FromSeconds(_options.MeanLatencySeconds * (0.5 + random.NextDouble()));
+            records.Add(query switch
+            {
+                PairwiseQuery pair => Pairwise(pair, annotator, atRandom, choice, latency),
+                RatingQuery rating => Rating(rating, annotator, atRandom, choice, latency),
+                _ => throw new NotSupportedException($"{Name} answers pairwise and rating queries, not {query.Kind} (query {query.Id})."),
+            });
+        }
+        return Task.FromResult<IReadOnlyList<FeedbackRecord>>(records);
+    }
+
+    private static PairwiseFeedback Pairwise(PairwiseQuery pair, SimulatedAnnotator annotator, bool atRandom, double choice, TimeSpan latency)
+    {
+        double p = annotator.RationalPreferFirst(GoldTruth.Of(pair.First, Name), GoldTruth.Of(pair.Second, Name));
+        bool first = atRandom ? choice < 0.5 : choice < p;
+        double confidence = atRandom ? 0.5 : Math.Max(p, 1 - p);
+        if (annotator.Poisoner)
+        {
+            first = !first;
+        }
+        var provenance = new FeedbackProvenance(Name, annotator.Name, annotator.CostPerLabel, latency, confidence);
+        return new PairwiseFeedback(pair.Id, provenance, pair.First, pair.Second, first ? 1 : 0);
+    }
+
+    private static RatingFeedback Rating(RatingQuery query, SimulatedAnnotator annotator, bool atRandom, double choice, TimeSpan latency)
+    {
+        double low = Math.Ceiling(query.Min);
+        double high = Math.Floor(query.Max);
+        double rating;
+        double confidence;
+        if (atRandom)
+        {
+            rating = Math.Min(high, low + Math.Floor(choice * (high - low + 1)));
+            confidence = 0.5;
+        }
+        else
+        {
+            double centred = (annotator.Utility(GoldTruth.Of(query.Response, Name)) - (annotator.CorrectnessWeight / 2)) / annotator.Temperature;
+            double noise = Math.Log(Math.Max(choice, 1e-12) / Math.Max(1 - choice, 1e-12));
+            rating = Math.Clamp(Math.Round(query.Min + ((query.Max - query.Min) * SimulatedAnnotator.Sigmoid(centred + noise))), low, high);
+            double p = SimulatedAnnotator.Sigmoid(centred);
+            confidence = Math.Max(p, 1 - p);
+        }
+        if (annotator.Poisoner)
+        {
+            rating = low + high - rating;
+        }
+        return new RatingFeedback(query.Id, new FeedbackProvenance(Name, annotator.Name, annotator.CostPerLabel, latency, confidence), query.Response, rating);
+    }
+
+    private static SimulatedAnnotator[] CreateAnnotators(SimulatedHumanOptions options, Random random)
+    {
+        int n = options.Annotators;
+        // Which annotators poison: a seeded choice of round(fraction·n), then any profile's explicit say.
+        int poisoners = (int)Math.Round(options.PoisonFraction * n, MidpointRounding.AwayFromZero);
+        var order = Enumerable.Range(0, n).ToArray();
+        random.Shuffle(order);
+        var poisoning = new HashSet<int>(order.Take(poisoners));
+        var annotators = new SimulatedAnnotator[n];
+        for (int i = 0; i < n; i++)
+        {
+            AnnotatorProfile profile = i < options.Profiles.Count ? options.Profiles[i] : new AnnotatorProfile();
+            annotators[i] = new SimulatedAnnotator(
+                string.Create(CultureInfo.InvariantCulture, $"annotator-{i}"),
+                profile.Temperature ?? options.Temperature,
+                profile.RandomRate ?? options.RandomRate,
+                profile.VerificationLimit ?? options.VerificationLimit,
+                profile.CorrectnessWeight ?? options.CorrectnessWeight,
+                profile.LengthBias ?? options.LengthBias,
+                profile.ConfidenceBias ?? options.ConfidenceBias,
+                profile.Sycophancy ?? options.Sycophancy,
+                profile.CostPerLabel ?? options.CostPerLabel,
+                profile.Poisoner ?? poisoning.Contains(i));
+        }
+        return annotators;
+    }
+}

@@ -1,0 +1,59 @@
+using AlignFx.Abstractions.Policies;
+using AlignFx.Abstractions.Runs;
+using AlignFx.Abstractions.Tasks;
+using AlignFx.Tasks.Arithmetic;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AlignFx.Feedback.Tests;
+
+/// <summary>A run context with a seed and nothing else: what the sources need.</summary>
+internal sealed class TestRunContext(long seed) : IRunContext
+{
+    public string RunId => "test";
+    public long Seed { get; } = seed;
+    public ILogger Logger => NullLogger.Instance;
+    public IMetricSink Metrics => throw new NotSupportedException();
+    public IArtifactStore Files => throw new NotSupportedException();
+    public IProgressReporter Progress => throw new NotSupportedException();
+    public CancellationToken Cancellation => CancellationToken.None;
+    public string Device => "cpu";
+}
+
+/// <summary>
+/// A stand-in for the pretrained GPT policy (issue 4): answers arithmetic prompts by sampling from the pretraining
+/// corpus's behaviour distribution (default rates), seeded by the generation options.
+/// </summary>
+public sealed class ScriptedCorpusPolicy : IPolicy
+{
+    /// <inheritdoc />
+    public Task<IReadOnlyList<Response>> GenerateAsync(IReadOnlyList<Prompt> prompts, GenerationOptions options, CancellationToken ct)
+    {
+        Random random = RandomStreams.Create(options.Seed, "scripted-corpus-policy");
+        var corpus = new PretrainingCorpusOptions();
+        return Task.FromResult<IReadOnlyList<Response>>([.. prompts.Select(p =>
+        {
+            ArithmeticProblem problem = ArithmeticProblem.TryParse(p.Text) ?? throw new ArgumentException($"not an arithmetic prompt: {p.Text}");
+            bool hard = p.Metadata.TryGetValue(ArithmeticTask.HardKey, out string? h) ? h == "1" : problem.Difficulty > 1;
+            return new Response(p, PretrainingCorpus.Respond(problem, hard, corpus, random).Text) { Source = "scripted" };
+        })]);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<float[]>> ScoreAsync(IReadOnlyList<Response> responses, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<float[]>>([.. responses.Select(r => new float[r.Text.Length])]);
+}
+
+/// <summary>Pairs of corpus-distribution responses with their gold evaluations attached, as the stage would ask.</summary>
+internal static class Pairs
+{
+    public static List<(Response First, Response Second)> Sample(int count, long seed)
+    {
+        var task = new ArithmeticTask(new ArithmeticOptions { TrainPrompts = count }, new TestRunContext(seed));
+        var policy = new ScriptedCorpusPolicy();
+        var prompts = task.GetPrompts(TaskSplits.Train);
+        var responses = policy.GenerateAsync([.. prompts.SelectMany(p => new[] { p, p })], new GenerationOptions { Seed = seed }, CancellationToken.None).Result;
+        var attached = responses.Select((r, i) => GoldFeatures.Attach(r with { Id = $"r{i}" }, task.Evaluate(r))).ToList();
+        return [.. Enumerable.Range(0, count).Select(i => (attached[2 * i], attached[(2 * i) + 1]))];
+    }
+}

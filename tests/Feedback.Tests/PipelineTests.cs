@@ -92,6 +92,15 @@ public sealed class PipelineTests : IDisposable
             Assert.InRange(agreement[0].Value, 0.5, 0.9); // limited oversight and a confidence bias: well short of the oracle
             Assert.Equal(1, agreement[1].Value);
             Assert.Equal(50, outcome.Artifacts.Get<EvaluationResults>(CollectFeedbackStage.ResultsKey).Metrics[TaskMetrics.Labels]);
+
+            // Every label is in the store too, with its provenance, in the stage that collected it.
+            var stored = store.GetFeedback(outcome.RunId);
+            Assert.Equal(350, stored.Count);
+            Assert.Equal([300, 50], stored.GroupBy(f => f.StageIndex).Select(g => g.Count()));
+            Assert.All(stored, f => Assert.Equal("pairwise", f.Kind));
+            Assert.Equal(data.TotalCost, stored.Sum(f => f.Cost), 9);
+            Assert.Equal(data.Records.Select(r => r.Provenance.Annotator).Order(), stored.Select(f => f.Annotator!).Order());
+            Assert.All(stored, f => Assert.Contains("\"preferFirst\"", f.PayloadJson, StringComparison.Ordinal));
         }
     }
 

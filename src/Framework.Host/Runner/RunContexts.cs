@@ -1,3 +1,4 @@
+using AlignFx.Abstractions.Feedback;
 using AlignFx.Abstractions.Plugins;
 using AlignFx.Abstractions.Policies;
 using AlignFx.Abstractions.Runs;
@@ -19,6 +20,7 @@ internal class RunContext(RunRecorder recorder, long seed, ILogger logger, IProg
     public IProgressReporter Progress { get; } = progress;
     public CancellationToken Cancellation { get; } = cancellation;
     public string Device => "cpu";
+    public IFeedbackLog? FeedbackLog { get; } = new RecorderFeedbackLog(recorder);
 }
 
 /// <summary>

@@ -58,13 +58,16 @@ public sealed class PipelineRunner(IComponentCatalog catalog, RunStore store, IL
         services.AddSingleton(loggers);
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         services.AddSingleton<IRunContext>(runContext);
+        // The task is created first; every later component (the policy, stages, what they nest) may take it.
+        ITask? task = null;
+        services.AddSingleton(_ => task ?? throw new InvalidOperationException("The task is not created yet; the task itself cannot depend on ITask."));
         await using ServiceProvider provider = services.BuildServiceProvider();
         var factory = new ManifestComponentFactory(manifest, catalog, provider);
 
         string where = "creating the task";
         try
         {
-            var task = Create<ITask>(provider, manifest.Task);
+            task = Create<ITask>(provider, manifest.Task);
             where = "creating the policy";
             var policy = Create<IPolicy>(provider, manifest.Policy);
             StageContext? previous = null;

@@ -37,9 +37,13 @@ public sealed class CountingTask(CountingOptions options) : ITask, IGoldEvaluato
             new Dictionary<string, double> { ["length"] = response.Text.Length });
 }
 
-/// <summary>A policy that answers every prompt with the prompt itself.</summary>
-public sealed class ParrotPolicy : IPolicy
+/// <summary>A policy that answers every prompt with the prompt itself; it takes the pipeline's task as a real policy
+/// takes it (to build its tokenizer from the task's alphabet), which checks that the runner provides it.</summary>
+public sealed class ParrotPolicy(ITask task) : IPolicy
 {
+    /// <summary>The pipeline's task.</summary>
+    public ITask PipelineTask { get; } = task;
+
     /// <inheritdoc />
     public Task<IReadOnlyList<Response>> GenerateAsync(IReadOnlyList<Prompt> prompts, GenerationOptions options, CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<Response>>([.. prompts.Select(p => new Response(p, p.Text))]);

@@ -1,3 +1,4 @@
+using AlignFx.Reference;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;

@@ -57,38 +57,17 @@ public static class AlignFxCli
         var manifest = new Argument<string>("manifest") { Description = "A pipeline manifest (JSON)." };
         var seed = new Option<long?>("--seed") { Description = "Override the manifest's seed." };
         var command = new Command("run", "Run a pipeline manifest: its stages in order, recorded in the store.") { manifest, seed };
-        command.SetAction(parse =>
-        {
-            string path = parse.GetValue(manifest)!;
-            if (LoadCatalogFor(env, path, parse.GetValue(plugins) ?? [], out var catalog) is { } refused)
+        command.SetAction(parse => Execute(env, parse, parse.GetValue(manifest)!, plugins, storePath, verbose, ManifestKind.Pipeline,
+            ManifestLoader.LoadPipeline, (pipeline, store, runner, ct) =>
             {
-                return refused;
-            }
-            if (ManifestLoader.DetectKind(File.ReadAllText(path)) == ManifestKind.Compare)
-            {
-                env.Error.WriteLine($"{path} is a compare manifest; run it with `alignfx compare {path}`.");
-                return ExitCodes.InvalidInput;
-            }
-            ManifestResult<PipelineManifest> loaded = ManifestLoader.LoadPipeline(path, catalog);
-            if (!loaded.IsValid)
-            {
-                return env.Refuse(path, loaded.Errors);
-            }
-            using RunStore store = RunStore.Open(parse.GetValue(storePath));
-            using ILoggerFactory loggers = env.CreateLoggers(parse.GetValue(verbose));
-            using CancellationTokenSource cts = env.CancelOnInterrupt(out IDisposable signals);
-            using (signals)
-            {
-                var runner = new PipelineRunner(catalog, store, loggers, env.Error, ConsoleProgress.TerminalIsInteractive);
-                RunOutcome outcome = runner.RunAsync(loaded.Value!, parse.GetValue(seed), null, cts.Token).GetAwaiter().GetResult();
+                RunOutcome outcome = runner.RunAsync(pipeline, parse.GetValue(seed), null, ct).GetAwaiter().GetResult();
                 env.Output.WriteLine();
                 RunViews.WriteRunShow(store, outcome.RunId, env.Output);
                 env.Output.WriteLine();
                 env.Output.WriteLine($"Run {outcome.RunId}: {outcome.Status.ToText()}{(outcome.Error is null ? "" : ": " + outcome.Error)}");
                 env.Output.WriteLine($"Store: {store.DatabasePath}; files: {store.GetRunFolder(outcome.RunId)}");
-                return ExitCodeOf(outcome.Status);
-            }
-        });
+                return outcome.Status;
+            }));
         return command;
     }
 
@@ -96,32 +75,12 @@ public static class AlignFxCli
     {
         var manifest = new Argument<string>("manifest") { Description = "A compare manifest (JSON)." };
         var command = new Command("compare", "Run every arm of a compare manifest with every seed and summarise the metrics with 95% intervals.") { manifest };
-        command.SetAction(parse =>
-        {
-            string path = parse.GetValue(manifest)!;
-            if (LoadCatalogFor(env, path, parse.GetValue(plugins) ?? [], out var catalog) is { } refused)
+        command.SetAction(parse => Execute(env, parse, parse.GetValue(manifest)!, plugins, storePath, verbose, ManifestKind.Compare,
+            ManifestLoader.LoadCompare, (compare, store, runner, ct) =>
             {
-                return refused;
-            }
-            if (ManifestLoader.DetectKind(File.ReadAllText(path)) == ManifestKind.Pipeline)
-            {
-                env.Error.WriteLine($"{path} is a pipeline manifest; run it with `alignfx run {path}`.");
-                return ExitCodes.InvalidInput;
-            }
-            ManifestResult<CompareManifest> loaded = ManifestLoader.LoadCompare(path, catalog);
-            if (!loaded.IsValid)
-            {
-                return env.Refuse(path, loaded.Errors);
-            }
-            using RunStore store = RunStore.Open(parse.GetValue(storePath));
-            using ILoggerFactory loggers = env.CreateLoggers(parse.GetValue(verbose));
-            using CancellationTokenSource cts = env.CancelOnInterrupt(out IDisposable signals);
-            using (signals)
-            {
-                var runner = new PipelineRunner(catalog, store, loggers, env.Error, ConsoleProgress.TerminalIsInteractive);
-                CompareOutcome outcome = new CompareRunner(runner, store).RunAsync(loaded.Value!, cts.Token).GetAwaiter().GetResult();
+                CompareOutcome outcome = new CompareRunner(runner, store).RunAsync(compare, ct).GetAwaiter().GetResult();
                 env.Output.WriteLine();
-                env.Output.Write(CompareRunner.ToMarkdown(loaded.Value!.Name, outcome.Cells));
+                env.Output.Write(CompareRunner.ToMarkdown(compare.Name, outcome.Cells));
                 env.Output.WriteLine();
                 env.Output.WriteLine($"Compare {outcome.CompareId}: {outcome.Status.ToText()}, {outcome.Runs.Count} runs");
                 foreach (RunOutcome run in outcome.Runs.Where(r => r.Status != RunStatus.Completed))
@@ -129,9 +88,8 @@ public static class AlignFxCli
                     env.Output.WriteLine($"  run {run.RunId}: {run.Status.ToText()}: {run.Error}");
                 }
                 env.Output.WriteLine($"Summary: {Path.Combine(outcome.Folder, "summary.md")} and summary.csv");
-                return ExitCodeOf(outcome.Status);
-            }
-        });
+                return outcome.Status;
+            }));
         return command;
     }
 
@@ -226,6 +184,40 @@ public static class AlignFxCli
         }));
 
         return new Command("runs", "Look at the runs in the store.") { list, show, export };
+    }
+
+    /// <summary>
+    /// What run and compare share: load the plugins the manifest needs, refuse a manifest of the other kind or one
+    /// with problems (exit 2, nothing written), then open the store and run with Ctrl+C handling.
+    /// </summary>
+    private static int Execute<TManifest>(CliEnvironment env, ParseResult parse, string path, Option<string[]> plugins,
+        Option<string> storePath, Option<bool> verbose, ManifestKind kind,
+        Func<string, Plugins.PluginCatalog, ManifestResult<TManifest>> load,
+        Func<TManifest, RunStore, PipelineRunner, CancellationToken, RunStatus> work) where TManifest : class
+    {
+        if (LoadCatalogFor(env, path, parse.GetValue(plugins) ?? [], out var catalog) is { } refused)
+        {
+            return refused;
+        }
+        if (ManifestLoader.DetectKind(File.ReadAllText(path)) is { } detected && detected != kind)
+        {
+            string command = detected == ManifestKind.Compare ? "compare" : "run";
+            env.Error.WriteLine($"{path} is a {detected.ToString().ToLowerInvariant()} manifest; run it with `alignfx {command} {path}`.");
+            return ExitCodes.InvalidInput;
+        }
+        ManifestResult<TManifest> loaded = load(path, catalog);
+        if (!loaded.IsValid)
+        {
+            return env.Refuse(path, loaded.Errors);
+        }
+        using RunStore store = RunStore.Open(parse.GetValue(storePath));
+        using ILoggerFactory loggers = env.CreateLoggers(parse.GetValue(verbose));
+        using CancellationTokenSource cts = env.CancelOnInterrupt(out IDisposable signals);
+        using (signals)
+        {
+            var runner = new PipelineRunner(catalog, store, loggers, env.Error, ConsoleProgress.TerminalIsInteractive);
+            return ExitCodeOf(work(loaded.Value!, store, runner, cts.Token));
+        }
     }
 
     private static int WithStore(CliEnvironment env, string path, Action<RunStore> action)

@@ -97,6 +97,21 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Fact]
+    public void Run_and_compare_each_refuse_the_other_kind_of_manifest()
+    {
+        string pipeline = Write("pipeline.json", Good);
+        string compare = Write("compare.json", $$"""{ "name": "c", "seeds": [1], "arms": [ { "name": "a", "pipeline": {{Good}} } ] }""");
+
+        var (runCode, _, runError) = Cli("run", compare);
+        var (compareCode, _, compareError) = Cli("compare", pipeline);
+
+        Assert.Equal((ExitCodes.InvalidInput, ExitCodes.InvalidInput), (runCode, compareCode));
+        Assert.Contains($"{compare} is a compare manifest; run it with `alignfx compare {compare}`.", runError, StringComparison.Ordinal);
+        Assert.Contains($"{pipeline} is a pipeline manifest; run it with `alignfx run {pipeline}`.", compareError, StringComparison.Ordinal);
+        Assert.False(File.Exists(StorePath));
+    }
+
+    [Fact]
     public void Help_is_available_on_every_command()
     {
         foreach (string[] command in new[] { new[] { "--help" }, ["run", "--help"], ["compare", "--help"], ["runs", "export", "--help"] })

@@ -1,3 +1,4 @@
+using AlignFx.Reference;
 using AlignFx.Tensors.Modules;
 using AlignFx.Tensors.Tests.Reference;
 using static AlignFx.Tensors.torch;

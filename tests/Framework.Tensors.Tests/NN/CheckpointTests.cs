@@ -1,3 +1,4 @@
+using AlignFx.Reference;
 using AlignFx.Tensors.Serialization;
 using AlignFx.Tensors.Tests.Reference;
 using static AlignFx.Tensors.torch;

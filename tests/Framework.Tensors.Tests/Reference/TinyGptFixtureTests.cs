@@ -1,3 +1,4 @@
+using AlignFx.Reference;
 using System.Text.Json;
 using AlignFx.Tensors.Serialization;
 using static AlignFx.Tensors.torch;

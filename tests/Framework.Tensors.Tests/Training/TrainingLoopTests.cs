@@ -1,3 +1,4 @@
+using AlignFx.Reference;
 using System.Diagnostics;
 using AlignFx.Tensors.Optim;
 using AlignFx.Tensors.Tests.Reference;

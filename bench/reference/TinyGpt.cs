@@ -2,13 +2,13 @@ using AlignFx.Tensors.Modules;
 using static AlignFx.Tensors.torch;
 using static AlignFx.Tensors.torch.nn;
 
-namespace AlignFx.Tensors.Tests.Reference;
+namespace AlignFx.Reference;
 
 /// <summary>The shape of the small GPT of bench/reference/tiny_gpt.py.</summary>
 internal sealed record GptConfig(int vocab, int context, int d_model, int heads, int layers);
 
 /// <summary>
-/// bench/reference/tiny_gpt.py rebuilt from the nn modules, with the same parameter names (the field names):
+/// The C# twin of bench/reference/tiny_gpt.py (compiled into the fixture tests and the train-step benchmark): tiny_gpt.py rebuilt from the nn modules, with the same parameter names (the field names):
 /// token + position embeddings, pre-LayerNorm blocks of causal attention and a GELU MLP, final LayerNorm, untied head.
 /// </summary>
 internal sealed class TinyGpt : Module<Tensor, Tensor>

@@ -7,19 +7,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AlignFx.Feedback.Tests;
 
-/// <summary>A run context with a seed and nothing else: what the sources need.</summary>
-internal sealed class TestRunContext(long seed) : IRunContext
-{
-    public string RunId => "test";
-    public long Seed { get; } = seed;
-    public ILogger Logger => NullLogger.Instance;
-    public IMetricSink Metrics => throw new NotSupportedException();
-    public IArtifactStore Files => throw new NotSupportedException();
-    public IProgressReporter Progress => throw new NotSupportedException();
-    public CancellationToken Cancellation => CancellationToken.None;
-    public string Device => "cpu";
-}
-
 /// <summary>
 /// A stand-in for the pretrained GPT policy (issue 4): answers arithmetic prompts by sampling from the pretraining
 /// corpus's behaviour distribution (default rates), seeded by the generation options.

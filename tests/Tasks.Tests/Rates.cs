@@ -4,19 +4,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AlignFx.Tasks.Tests;
 
-/// <summary>A run context with a seed and nothing else: what the task needs.</summary>
-internal sealed class TestRunContext(long seed) : IRunContext
-{
-    public string RunId => "test";
-    public long Seed { get; } = seed;
-    public ILogger Logger => NullLogger.Instance;
-    public IMetricSink Metrics => throw new NotSupportedException();
-    public IArtifactStore Files => throw new NotSupportedException();
-    public IProgressReporter Progress => throw new NotSupportedException();
-    public CancellationToken Cancellation => CancellationToken.None;
-    public string Device => "cpu";
-}
-
 /// <summary>Sampling-error bounds for measured rates.</summary>
 internal static class Rates
 {

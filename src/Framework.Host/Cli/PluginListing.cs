@@ -9,6 +9,8 @@ internal static class PluginListing
 {
     private static readonly JsonSerializerOptions DefaultsJson = new(JsonSerializerDefaults.Web)
     {
+        // Shown to a person, not embedded in HTML: print '+' and quotes as they are.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 

@@ -129,7 +129,8 @@ public sealed class GptModel : Module<Tensor, Tensor>
     /// <returns>The copy.</returns>
     public GptModel Copy()
     {
-        var copy = new GptModel(Config);
+        // A private generator: the copy's initial weights are overwritten, and drawing them must not move the default stream.
+        var copy = new GptModel(Config, new Generator(0));
         copy.load_state_dict(state_dict());
         copy.train(training);
         return copy;
@@ -219,7 +220,8 @@ public sealed class GptModel : Module<Tensor, Tensor>
                 using (keys)
                 using (values)
                 {
-                    y = functional.scaled_dot_product_attention(q, keys, values, keyMask, is_causal: true);
+                    // One new query may see every cached key: the causal mask would block nothing.
+                    y = functional.scaled_dot_product_attention(q, keys, values, keyMask, is_causal: t > 1);
                 }
             }
             using (y)

@@ -32,7 +32,7 @@ public sealed class GptPolicy : ITrainablePolicy, ISequenceEncoderSource, IDispo
         _scoreBatchSize = options.ScoreBatchSize;
         if (!string.IsNullOrEmpty(options.Checkpoint))
         {
-            (Model, Tokenizer) = LoadCheckpoint(options.Checkpoint, options.ValueHead);
+            (Model, Tokenizer) = LoadCheckpoint(options.Checkpoint, options.ValueHead, new Generator(context.DeriveSeed("gpt/init")));
         }
         else
         {
@@ -65,7 +65,7 @@ public sealed class GptPolicy : ITrainablePolicy, ISequenceEncoderSource, IDispo
     /// <returns>The policy.</returns>
     public static GptPolicy Load(string directory, bool? valueHead = null)
     {
-        var (model, tokenizer) = LoadCheckpoint(directory, valueHead);
+        var (model, tokenizer) = LoadCheckpoint(directory, valueHead, new Generator(0));
         return new GptPolicy(model, tokenizer);
     }
 
@@ -370,7 +370,7 @@ public sealed class GptPolicy : ITrainablePolicy, ISequenceEncoderSource, IDispo
         return (input, last, length);
     }
 
-    private static (GptModel, CharTokenizer) LoadCheckpoint(string path, bool? valueHead)
+    private static (GptModel, CharTokenizer) LoadCheckpoint(string path, bool? valueHead, Generator generator)
     {
         string directory = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
         string weights = Path.Combine(directory, WeightsFile);
@@ -382,7 +382,7 @@ public sealed class GptPolicy : ITrainablePolicy, ISequenceEncoderSource, IDispo
             ?? throw new InvalidDataException($"The checkpoint '{directory}' has no model.json.");
         var tokenizer = CharTokenizer.Load(Path.Combine(directory, TokenizerFile));
         var config = saved with { ValueHead = valueHead ?? saved.ValueHead };
-        var model = new GptModel(config);
+        var model = new GptModel(config, generator);
         // A value head the checkpoint lacks stays freshly initialised; one it has but the policy does not want is dropped.
         using var scope = NewDisposeScope();
         var state = StateDictCheckpoint.ReadStateDict(weights);

@@ -1,0 +1,99 @@
+using System.Reflection;
+using AlignFx.Abstractions.Plugins;
+using AlignFx.Abstractions.Policies;
+using AlignFx.Abstractions.Runs;
+using AlignFx.Abstractions.Tasks;
+using AlignFx.Host.Manifests;
+using AlignFx.Host.Plugins;
+using AlignFx.Host.Runner;
+using AlignFx.Host.Store;
+using AlignFx.Tasks.Arithmetic;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AlignFx.LanguageModels.Tests;
+
+/// <summary>The arithmetic task, the gpt policy and pretrain through the host's runner, with the built plugins loaded from their folders.</summary>
+public sealed class PipelineTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("alignfx-lm-").FullName;
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    private static IComponentCatalog LoadCatalog()
+    {
+        string configuration = typeof(PipelineTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Framework.sln")))
+        {
+            root = Path.GetDirectoryName(root.TrimEnd(Path.DirectorySeparatorChar)) ?? throw new InvalidOperationException("repository root not found");
+        }
+        string plugins = Path.Combine(root, "src", "Framework.Host", "bin", configuration, "net10.0", "plugins");
+        var catalog = PluginCatalog.Load([Path.Combine(plugins, "Tasks"), Path.Combine(plugins, "LanguageModels")], includeBuiltIn: false);
+        Assert.Empty(catalog.Errors);
+        return catalog;
+    }
+
+    private const string Manifest = """
+        {
+          "name": "pretrain-small",
+          "seed": 1,
+          "task": { "name": "arithmetic", "options": { "trainPrompts": 100, "testPrompts": 300, "corpus": { "examples": 3000 } } },
+          "policy": { "name": "gpt", "options": { "layers": 2, "dModel": 48, "heads": 4, "context": 96 } },
+          "stages": [
+            { "stage": "pretrain", "steps": 300, "batchSize": 32, "evaluateEvery": 100, "learningRate": 0.005 },
+          ],
+        }
+        """;
+
+    [Fact]
+    public async Task Pretraining_through_the_runner_leaves_metrics_a_checkpoint_and_a_base_policy_with_the_corpus_behaviours()
+    {
+        var catalog = LoadCatalog();
+        string path = Path.Combine(_dir, "m.json");
+        File.WriteAllText(path, Manifest);
+        ManifestResult<PipelineManifest> manifest = ManifestLoader.LoadPipeline(path, catalog);
+        Assert.True(manifest.IsValid, manifest.FormatErrors());
+        using RunStore store = RunStore.Open(Path.Combine(_dir, "runs", "alignfx.db"));
+        var runner = new PipelineRunner(catalog, store, NullLoggerFactory.Instance, TextWriter.Null);
+        RunOutcome outcome = await runner.RunAsync(manifest.Value!, cancellation: TestContext.Current.CancellationToken);
+        Assert.True(outcome.Status == RunStatus.Completed, outcome.Error);
+
+        // PretrainResult lives in the plugin's load context; the shared EvaluationResults carries the figures across.
+        var result = outcome.Artifacts.Get<EvaluationResults>(PretrainStage.ResultsKey).Metrics;
+        var losses = store.GetMetricSeries(outcome.RunId, "pretrain/loss");
+        var validation = store.GetMetricSeries(outcome.RunId, "pretrain/val_loss");
+        Assert.Equal(3, losses.Count);
+        Assert.Equal(3, validation.Count);
+        Assert.NotEmpty(store.GetMetricSeries(outcome.RunId, "pretrain/tokens_per_s"));
+        Assert.True(losses[^1].Value < losses[0].Value, $"loss {losses[0].Value} -> {losses[^1].Value}");
+        Assert.Equal(300, result["pretrain/steps"]);
+        Assert.Equal(validation.Min(p => p.Value), result["pretrain/val_loss"]);
+        Assert.True(result["pretrain/val_loss"] < 1.2, $"val loss {result["pretrain/val_loss"]}");
+        var checkpoint = store.GetArtifacts(outcome.RunId).Where(a => a.Kind == "checkpoint").ToList();
+        Assert.Equal(3, checkpoint.Count);
+        string weights = Path.Combine(store.GetRunFolder(outcome.RunId), checkpoint.Single(a => a.RelativePath.EndsWith(GptPolicy.WeightsFile, StringComparison.Ordinal)).RelativePath);
+
+        // The base policy, from the checkpoint the stage wrote, answers the task's test prompts in the corpus's manner.
+        using var policy = GptPolicy.Load(weights);
+        var task = new ArithmeticTask(new ArithmeticOptions { TrainPrompts = 100, TestPrompts = 300, Corpus = new() { Examples = 3000 } },
+            new TestRunContext(1));
+        IReadOnlyList<Prompt> prompts = task.GetPrompts(TaskSplits.Test);
+        var responses = await policy.GenerateAsync(prompts, new GenerationOptions { MaxNewTokens = 60, Seed = 5 }, TestContext.Current.CancellationToken);
+        var rates = TaskMetrics.MeasureResponses([.. responses.Select(task.Evaluate)]);
+        foreach (var (name, value) in rates)
+        {
+            output.WriteLine($"{name} {value:F3}");
+        }
+        output.WriteLine(string.Join(", ", result.Select(kv => $"{kv.Key} {kv.Value:F4}")));
+        // This tiny model learns the corpus's manner (tone, working steps) long before its arithmetic: the rates are
+        // the corpus's 0.30 for both, and some answers are right.
+        Assert.InRange(rates[TaskMetrics.ConfidentRate], 0.18, 0.42);
+        Assert.InRange(rates[TaskMetrics.StepsRate], 0.18, 0.42);
+        Assert.InRange(rates[TaskMetrics.Accuracy], 0.02, 0.95);
+        Assert.InRange(rates[TaskMetrics.MeanLength], 8, 25);
+    }
+}

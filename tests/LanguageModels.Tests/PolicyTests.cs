@@ -195,6 +195,33 @@ public sealed class PolicyTests
         Assert.DoesNotContain(encoder.Module.parameters(), p => policyParameters.Contains(p));
     }
 
+    [Fact]
+    public void Values_and_encodings_are_differentiable_into_their_own_parameters_only()
+    {
+        using var policy = Tiny.Policy(valueHead: true);
+        Response[] responses = [new(Tiny.Prompts[0], "3"), new(Tiny.Prompts[2], "66.")];
+        using (var scope = NewDisposeScope())
+        {
+            var scores = policy.ScoreTokens(responses, withValues: true);
+            using var loss = scores.Values!.sum();
+            loss.backward();
+        }
+        var grads = policy.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad);
+        Assert.NotNull(grads["value_head.weight"]);
+        Assert.NotNull(grads["tok_emb.weight"]);
+        Assert.Null(grads["lm_head.weight"]); // values do not pass through the LM head
+        policy.Model.zero_grad();
+
+        ISequenceEncoder encoder = policy.CreateEncoder();
+        using (var scope = NewDisposeScope())
+        {
+            using var loss = encoder.Encode(responses).sum();
+            loss.backward();
+        }
+        Assert.All(encoder.Module.named_parameters().Where(p => p.name.StartsWith("blocks.", StringComparison.Ordinal)), p => Assert.NotNull(p.parameter.grad));
+        Assert.All(policy.Model.parameters(), p => Assert.Null(p.grad));
+    }
+
     /// <summary>Minimises the responses' negative log-likelihood with AdamW; returns the last mean loss per token.</summary>
     internal static double TrainTowards(GptPolicy policy, IReadOnlyList<Response> responses, int steps)
     {

@@ -11,6 +11,27 @@ public interface IMetricSink
 }
 
 /// <summary>
+/// What a run has logged so far, in the order it was logged, for stages that report on earlier stages (plots of
+/// proxy and gold against sqrt(KL), learning curves). The host's run context provides it; a host without one
+/// returns null from <see cref="IRunContext.MetricHistory"/>.
+/// </summary>
+public interface IMetricHistory
+{
+    /// <summary>The names of every metric logged so far, in the order each was first logged.</summary>
+    IReadOnlyList<string> Names { get; }
+
+    /// <summary>Every value of metric <paramref name="name"/> logged so far (empty when none), in logging order.</summary>
+    IReadOnlyList<MetricPoint> Read(string name);
+}
+
+/// <summary>One logged value of a metric.</summary>
+/// <param name="Stage">The index of the stage that logged it (−1 between stages).</param>
+/// <param name="StageId">The manifest id of that stage ("" between stages).</param>
+/// <param name="Step">Its x coordinate as logged.</param>
+/// <param name="Value">The value.</param>
+public readonly record struct MetricPoint(int Stage, string StageId, long Step, double Value);
+
+/// <summary>
 /// Metric names, following the field's habits (TRL's PPO names) so that results read like other frameworks'.
 /// <c>gold/*</c> is measured with the task's truth, <c>proxy/*</c> with the learned reward: overoptimisation shows
 /// as the two diverging.

@@ -42,6 +42,9 @@ public interface IRunContext
     /// </summary>
     /// <remarks>Added after the first contracts: the default keeps contexts written before it compiling.</remarks>
     IFeedbackLog? FeedbackLog => null;
+
+    /// <summary>Every metric value the run has logged so far, or null where the host keeps no history.</summary>
+    IMetricHistory? MetricHistory => null;
 }
 
 /// <summary>Random streams of a run context.</summary>

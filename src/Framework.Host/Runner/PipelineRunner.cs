@@ -43,7 +43,8 @@ public sealed class PipelineRunner(IComponentCatalog catalog, RunStore store, IL
         });
         ILogger logger = loggers.CreateLogger("alignfx.run");
         var progress = new ConsoleProgress(progressOutput, interactive);
-        var runContext = new RunContext(recorder, runSeed, logger, progress, cancellation);
+        var metrics = new RunMetrics(recorder);
+        var runContext = new RunContext(recorder, metrics, runSeed, logger, progress, cancellation);
         var artifacts = new ArtifactBag();
 
         var services = new ServiceCollection();
@@ -61,8 +62,13 @@ public sealed class PipelineRunner(IComponentCatalog catalog, RunStore store, IL
         // The task is created first; every later component (the policy, stages, what they nest) may take it.
         ITask? task = null;
         services.AddSingleton(_ => task ?? throw new InvalidOperationException("The task is not created yet; the task itself cannot depend on ITask."));
+        // Components that nest others (a multi-objective reward of several rewards) or use what earlier stages
+        // produced (the reward model a stage trained) take these two.
+        services.AddSingleton<IArtifactBag>(artifacts);
+        ManifestComponentFactory? factory = null;
+        services.AddSingleton<IComponentFactory>(_ => factory ?? throw new InvalidOperationException("The component factory is not ready yet."));
         await using ServiceProvider provider = services.BuildServiceProvider();
-        var factory = new ManifestComponentFactory(manifest, catalog, provider);
+        factory = new ManifestComponentFactory(manifest, catalog, provider);
 
         string where = "creating the task";
         try
@@ -78,11 +84,13 @@ public sealed class PipelineRunner(IComponentCatalog catalog, RunStore store, IL
                 cancellation.ThrowIfCancellationRequested();
                 recorder.BeginStage(stage.Component.Descriptor.Name, stage.Id);
                 logger.LogInformation("Stage {Index} '{Id}' started", i, stage.Id);
-                var context = new StageContext(recorder, RandomStreams.Derive(runSeed, $"stage/{i}/{stage.Id}"), logger,
+                metrics.SetStage(i, stage.Id);
+                var context = new StageContext(recorder, metrics, RandomStreams.Derive(runSeed, $"stage/{i}/{stage.Id}"), logger,
                     progress, cancellation, task, previous?.Policy ?? policy, artifacts, factory);
                 var component = Create<IStage>(provider, stage.Component);
                 await progress.RunAsync(() => component.RunAsync(context, cancellation));
                 recorder.EndStage();
+                metrics.SetStage(-1, "");
                 logger.LogInformation("Stage {Index} '{Id}' completed", i, stage.Id);
                 previous = context;
             }

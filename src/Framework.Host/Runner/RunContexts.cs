@@ -4,23 +4,25 @@ using AlignFx.Abstractions.Policies;
 using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;
 using AlignFx.Host.Store;
+using MetricPoint = AlignFx.Abstractions.Runs.MetricPoint;
 using Microsoft.Extensions.Logging;
 
 namespace AlignFx.Host.Runner;
 
 /// <summary>The run context the host gives every component: the run's seed, logger, metrics, files, progress.</summary>
-internal class RunContext(RunRecorder recorder, long seed, ILogger logger, IProgressReporter progress, CancellationToken cancellation)
+internal class RunContext(RunRecorder recorder, RunMetrics metrics, long seed, ILogger logger, IProgressReporter progress, CancellationToken cancellation)
     : IRunContext
 {
     public string RunId => recorder.RunId;
     public long Seed { get; } = seed;
     public ILogger Logger { get; } = logger;
-    public IMetricSink Metrics { get; } = new RecorderMetricSink(recorder);
+    public IMetricSink Metrics => metrics;
     public IArtifactStore Files { get; } = new RecorderArtifactStore(recorder);
     public IProgressReporter Progress { get; } = progress;
     public CancellationToken Cancellation { get; } = cancellation;
     public string Device => "cpu";
     public IFeedbackLog? FeedbackLog { get; } = new RecorderFeedbackLog(recorder);
+    public IMetricHistory? MetricHistory => metrics;
 }
 
 /// <summary>
@@ -29,9 +31,9 @@ internal class RunContext(RunRecorder recorder, long seed, ILogger logger, IProg
 /// for the components its options name.
 /// </summary>
 internal sealed class StageContext(
-    RunRecorder recorder, long stageSeed, ILogger logger, IProgressReporter progress, CancellationToken cancellation,
+    RunRecorder recorder, RunMetrics metrics, long stageSeed, ILogger logger, IProgressReporter progress, CancellationToken cancellation,
     ITask task, IPolicy policy, IArtifactBag artifacts, IComponentFactory components)
-    : RunContext(recorder, stageSeed, logger, progress, cancellation), IStageContext
+    : RunContext(recorder, metrics, stageSeed, logger, progress, cancellation), IStageContext
 {
     public ITask Task { get; } = task;
     public IPolicy Policy { get; set; } = policy;
@@ -39,9 +41,59 @@ internal sealed class StageContext(
     public IComponentFactory Components { get; } = components;
 }
 
-internal sealed class RecorderMetricSink(RunRecorder recorder) : IMetricSink
+/// <summary>
+/// The run's metric sink: every value goes to the store, and a copy stays in memory so that later stages (reports)
+/// can read what earlier ones logged without going back to the database.
+/// </summary>
+internal sealed class RunMetrics(RunRecorder recorder) : IMetricSink, IMetricHistory
 {
-    public void Log(string name, double value, long step) => recorder.LogMetric(name, step, value);
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, List<MetricPoint>> _series = new(StringComparer.Ordinal);
+    private readonly List<string> _names = [];
+    private int _stage = -1;
+    private string _stageId = "";
+
+    /// <summary>Values logged from now on belong to stage <paramref name="index"/> (−1: between stages).</summary>
+    public void SetStage(int index, string stageId)
+    {
+        lock (_gate)
+        {
+            (_stage, _stageId) = (index, stageId);
+        }
+    }
+
+    public void Log(string name, double value, long step)
+    {
+        recorder.LogMetric(name, step, value);
+        lock (_gate)
+        {
+            if (!_series.TryGetValue(name, out List<MetricPoint>? series))
+            {
+                _series[name] = series = [];
+                _names.Add(name);
+            }
+            series.Add(new MetricPoint(_stage, _stageId, step, value));
+        }
+    }
+
+    public IReadOnlyList<string> Names
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _names];
+            }
+        }
+    }
+
+    public IReadOnlyList<MetricPoint> Read(string name)
+    {
+        lock (_gate)
+        {
+            return _series.TryGetValue(name, out List<MetricPoint>? series) ? [.. series] : [];
+        }
+    }
 }
 
 internal sealed class RecorderArtifactStore(RunRecorder recorder) : IArtifactStore

@@ -43,11 +43,13 @@ public static class ComponentKinds
     public const string Optimizer = "optimizer";
     /// <summary>An oversight method (debate, consultancy, critique and revision).</summary>
     public const string Oversight = "oversight";
+    /// <summary>A chooser of the queries worth a label (active feedback collection).</summary>
+    public const string QuerySelector = "query-selector";
     /// <summary>A pipeline stage (pretrain, collect-feedback, train-reward-model, optimise, oversee, evaluate, report).</summary>
     public const string Stage = "stage";
 
     /// <summary>Every kind, in the order <c>alignfx plugins</c> lists them.</summary>
-    public static IReadOnlyList<string> All { get; } = [Task, Policy, Stage, FeedbackSource, RewardModel, Optimizer, Oversight];
+    public static IReadOnlyList<string> All { get; } = [Task, Policy, Stage, FeedbackSource, QuerySelector, RewardModel, Optimizer, Oversight];
 
     private static readonly (string Kind, Type Contract)[] Contracts =
     [
@@ -55,6 +57,7 @@ public static class ComponentKinds
         (Policy, typeof(IPolicy)),
         (Stage, typeof(IStage)),
         (FeedbackSource, typeof(IFeedbackSource)),
+        (QuerySelector, typeof(IQuerySelector)),
         (RewardModel, typeof(IRewardModel)),
         (Optimizer, typeof(IPolicyOptimizer)),
         (Oversight, typeof(IOversightMethod)),

@@ -77,6 +77,17 @@ public static class PluginBuilderExtensions
         where TImplementation : class, IFeedbackSource where TOptions : class, new()
         => builder.AddComponent<TImplementation, TOptions>(ComponentKinds.FeedbackSource, name, description);
 
+    /// <summary>Registers a query selector (<see cref="ComponentKinds.QuerySelector"/>).</summary>
+    /// <typeparam name="TImplementation">The class the host instantiates.</typeparam>
+    /// <typeparam name="TOptions">The options class (use <see cref="NoOptions"/> for none).</typeparam>
+    /// <param name="builder">The plugin builder.</param>
+    /// <param name="name">The kebab-case name manifests use.</param>
+    /// <param name="description">One line for <c>alignfx plugins</c>.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    public static IPluginBuilder AddQuerySelector<TImplementation, TOptions>(this IPluginBuilder builder, string name, string description)
+        where TImplementation : class, IQuerySelector where TOptions : class, new()
+        => builder.AddComponent<TImplementation, TOptions>(ComponentKinds.QuerySelector, name, description);
+
     /// <summary>Registers a reward model (<see cref="ComponentKinds.RewardModel"/>).</summary>
     /// <typeparam name="TImplementation">The class the host instantiates.</typeparam>
     /// <typeparam name="TOptions">The options class (use <see cref="NoOptions"/> for none).</typeparam>

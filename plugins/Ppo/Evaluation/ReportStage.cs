@@ -1,0 +1,77 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using AlignFx.Abstractions.Feedback;
+using AlignFx.Abstractions.Runs;
+using Microsoft.Extensions.Logging;
+
+namespace AlignFx.Ppo.Evaluation;
+
+/// <summary>Options of the <c>report</c> stage.</summary>
+public sealed class ReportOptions
+{
+    /// <summary>The report's folder under the run's folder.</summary>
+    [Required, RegularExpression("^[A-Za-z0-9_.-]+$")]
+    public string Folder { get; set; } = "report";
+
+    /// <summary>The report's title.</summary>
+    [Required, MinLength(1)]
+    public string Title { get; set; } = "AlignFx run report";
+}
+
+/// <summary>
+/// <c>report</c>: writes <c>&lt;folder&gt;/summary.md</c> (Markdown) and <c>&lt;folder&gt;/index.html</c> (one
+/// self-contained page with inline SVG plots) from what the pipeline left: run settings, every stage's
+/// <see cref="EvaluationResults"/>, plots of the run's metric history (proxy and gold against sqrt(KL) and steps, the
+/// KL coefficient, reward-model learning curves), the overoptimisation sweep with its fits, sample responses before
+/// and after, and the RLHF disclosure card. Logs where the report is and the base-versus-final table.
+/// </summary>
+/// <param name="options">The stage's options.</param>
+public sealed class ReportStage(ReportOptions options) : IStage
+{
+    /// <inheritdoc />
+    public async Task RunAsync(IStageContext context, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ReportContent content = Gather(context, options.Title);
+        string markdown = ReportMarkdown.Write(content);
+        string html = ReportHtml.Write(content);
+        string summaryPath = options.Folder + "/summary.md", pagePath = options.Folder + "/index.html";
+        await File.WriteAllTextAsync(context.Files.GetPath(summaryPath), markdown, ct).ConfigureAwait(false);
+        await File.WriteAllTextAsync(context.Files.GetPath(pagePath), html, ct).ConfigureAwait(false);
+        context.Files.Register(summaryPath, "report", "Markdown summary of the run");
+        context.Files.Register(pagePath, "report", "HTML report with plots and the RLHF disclosure card");
+
+        context.Logger.LogInformation("Report written to {Path}", context.Files.GetPath(pagePath));
+        var rows = content.BaseVersusFinal();
+        if (rows.Count > 0)
+        {
+            context.Logger.LogInformation("Base versus final policy on held-out prompts:\n{Table}", ReportMarkdown.BaseVersusFinalTable(rows).TrimEnd());
+        }
+    }
+
+    /// <summary>Collects what the report shows from the stage context.</summary>
+    internal static ReportContent Gather(IStageContext context, string title)
+    {
+        IMetricHistory history = context.MetricHistory ?? EmptyMetricHistory.Instance;
+        var stages = history.Names.SelectMany(n => history.Read(n)).Where(p => p.Stage >= 0)
+            .Select(p => (p.Stage, p.StageId)).Distinct().OrderBy(s => s.Stage).Select(s => s.StageId).ToList();
+        List<(string, string)> settings =
+        [
+            ("Run", context.RunId),
+            ("Seed", context.Seed.ToString(CultureInfo.InvariantCulture)),
+            ("Device", context.Device),
+            ("Task", context.Task.GetType().Name),
+            ("Policy", context.Policy.GetType().Name),
+            ("Stages that logged metrics", stages.Count == 0 ? "none" : string.Join(", ", stages)),
+        ];
+        var results = ReportContent.ResultKeys
+            .Select(k => (Key: k, Results: context.Artifacts.TryGet<EvaluationResults>(k)))
+            .Where(r => r.Results is not null)
+            .Select(r => (r.Key, r.Results!))
+            .ToList();
+        return new ReportContent(title, settings, results, history,
+            context.Artifacts.TryGet<EvaluationSamples>(),
+            context.Artifacts.TryGet<OveroptimisationResults>(OveroptimisationStage.ResultsKey),
+            context.Artifacts.TryGet<FeedbackDataset>());
+    }
+}

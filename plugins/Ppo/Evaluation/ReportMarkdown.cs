@@ -28,7 +28,7 @@ internal static class ReportMarkdown
         if (rows.Count > 0)
         {
             md.Append("## Base versus final policy (held-out prompts)\n\n");
-            md.Append(BaseVersusFinalTable(rows)).Append('\n');
+            md.Append(BaseVersusFinalTable(rows));
             if (Disclosure.RewardHacking(content) is { } hacking)
             {
                 md.Append(hacking).Append("\n\n");

@@ -1,0 +1,153 @@
+using System.Xml.Linq;
+using AlignFx.Abstractions.Feedback;
+using AlignFx.Abstractions.Policies;
+using AlignFx.Abstractions.Runs;
+using AlignFx.Abstractions.Tasks;
+using AlignFx.Ppo.Evaluation;
+
+namespace AlignFx.Ppo.Tests.Evaluation;
+
+public sealed class ReportStageTests
+{
+    [Fact]
+    public async Task The_summary_of_a_fixed_synthetic_run_matches_its_golden_file()
+    {
+        using var context = SyntheticRun();
+
+        await new ReportStage(new ReportOptions()).RunAsync(context, TestContext.Current.CancellationToken);
+
+        GoldenFiles.Check("summary.md", File.ReadAllText(context.Files.GetPath("report/summary.md")));
+    }
+
+    [Fact]
+    public async Task The_html_page_is_well_formed_self_contained_and_has_every_plot()
+    {
+        using var context = SyntheticRun();
+
+        await new ReportStage(new ReportOptions { Folder = "out" }).RunAsync(context, TestContext.Current.CancellationToken);
+
+        string html = File.ReadAllText(context.Files.GetPath("out/index.html"));
+        Assert.StartsWith("<!DOCTYPE html>\n", html, StringComparison.Ordinal);
+        XDocument page = XDocument.Parse(html["<!DOCTYPE html>\n".Length..]);
+        XNamespace x = "http://www.w3.org/1999/xhtml", svg = "http://www.w3.org/2000/svg";
+        Assert.Equal("AlignFx run report", page.Root!.Element(x + "head")!.Element(x + "title")!.Value);
+        var charts = page.Descendants(svg + "svg").ToList();
+        // 2 against sqrt(KL), 4 against steps, 3 learning curves, 2 best-of-n and 2 RL sweep charts.
+        Assert.Equal(13, charts.Count);
+        string[] titles = [.. charts.Select(c => c.Element(svg + "title")!.Value)];
+        Assert.Contains("Gold accuracy against sqrt(KL)", titles);
+        Assert.Contains("KL coefficient over time", titles);
+        Assert.Contains("Best-of-n: gold against sqrt(KL)", titles);
+        // Plots with data have lines; the sqrt(KL) plot joins the three evaluations of each accuracy series.
+        var goldVsKl = charts.Single(c => c.Element(svg + "title")!.Value == "Gold accuracy against sqrt(KL)");
+        Assert.Equal(3, goldVsKl.Descendants(svg + "polyline").Count());
+        Assert.Equal(9, goldVsKl.Descendants(svg + "circle").Count());
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains(page.Descendants(x + "h2"), h => h.Value == "RLHF disclosure card");
+        Assert.Contains("Reward hacking detected", html, StringComparison.Ordinal);
+        Assert.Contains(page.Descendants(x + "td"), td => td.Value.Contains("7*8=? | i think", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_run_with_nothing_to_report_still_gets_a_report()
+    {
+        var task = Small.Task();
+        using var context = new TestStageContext(3, task, new SilentPolicy());
+
+        await new ReportStage(new ReportOptions()).RunAsync(context, TestContext.Current.CancellationToken);
+
+        string summary = File.ReadAllText(context.Files.GetPath("report/summary.md"));
+        Assert.Contains("No feedback was collected in this run.", summary, StringComparison.Ordinal);
+        XDocument.Parse(File.ReadAllText(context.Files.GetPath("report/index.html"))["<!DOCTYPE html>\n".Length..]);
+    }
+
+    /// <summary>A pipeline's worth of metrics and artifacts, made up, with reward hacking in it.</summary>
+    private static TestStageContext SyntheticRun()
+    {
+        var context = new TestStageContext(42, Small.Task(), new SilentPolicy());
+        IMetricSink m = context.Metrics;
+        for (int step = 50; step <= 200; step += 50)
+        {
+            m.Log(MetricNames.PretrainLoss, 2.0 - step / 200.0, step);
+            m.Log(MetricNames.PretrainValidationLoss, 2.1 - step / 220.0, step);
+        }
+        for (int step = 1; step <= 4; step++)
+        {
+            m.Log(MetricNames.RewardModelLoss, 0.7 - 0.05 * step, step);
+            m.Log(MetricNames.RewardModelAccuracy, 0.55 + 0.05 * step, step);
+            m.Log(MetricNames.RewardModelValidationAccuracy, 0.55 + 0.03 * step, step);
+        }
+        for (int step = 0; step <= 10; step++)
+        {
+            m.Log(MetricNames.Kl, 0.5 * step, step);
+            m.Log(MetricNames.SqrtKl, Math.Sqrt(0.5 * step), step);
+            m.Log(MetricNames.KlCoefficient, 0.05 + 0.001 * step, step);
+            m.Log(MetricNames.ProxyRewardMean, 0.1 * step, step);
+            if (step % 5 == 0)
+            {
+                m.Log("eval/sqrt_kl", Math.Sqrt(0.5 * step), step);
+                m.Log("eval/proxy_reward", 0.11 * step, step);
+                m.Log(TaskMetrics.Accuracy, 0.3 + 0.01 * step, step);
+                m.Log(TaskMetrics.AccuracyCheckable, 0.5 + 0.03 * step, step);
+                m.Log(TaskMetrics.AccuracyUncheckable, 0.2 - 0.015 * step, step);
+            }
+        }
+        IArtifactBag a = context.Artifacts;
+        a.Set(new EvaluationResults("pretrain", new Dictionary<string, double> { [MetricNames.PretrainValidationLoss] = 1.19, ["pretrain/steps"] = 200 }), "pretrain");
+        a.Set(new EvaluationResults("feedback", new Dictionary<string, double> { [TaskMetrics.Labels] = 3, [TaskMetrics.LabelCost] = 1.5, [TaskMetrics.LabelGoldAgreement] = 2.0 / 3 }), "feedback");
+        a.Set(new EvaluationResults("reward-model", new Dictionary<string, double> { [MetricNames.RewardModelLoss] = 0.5, [MetricNames.RewardModelValidationAccuracy] = 0.67 }), "reward-model");
+        a.Set(Results("base-policy", accuracy: 0.3, uncheckable: 0.2, proxy: -0.1), EvaluateStage.BaseKey);
+        a.Set(Results("final-policy", accuracy: 0.4, uncheckable: 0.05, proxy: 1.2), EvaluateStage.FinalKey);
+        var prompt = new Prompt("p", "3+4=?");
+        FeedbackProvenance Who(string annotator, double confidence) => new("simulated-human", annotator, 0.5, TimeSpan.FromSeconds(3), confidence);
+        a.Set(new FeedbackDataset(
+        [
+            new PairwiseFeedback("q1", Who("annotator-1", 0.9), new(prompt, "7"), new(prompt, "8"), 1),
+            new PairwiseFeedback("q2", Who("annotator-2", 0.6), new(prompt, "Surely 8"), new(prompt, "7"), 0.8),
+            new PairwiseFeedback("q3", Who("annotator-1", 0.75), new(prompt, "7"), new(prompt, "7."), 0.5),
+        ]));
+        a.Set(new EvaluationSamples(
+        [
+            new("3+4=?", new("7", true, 1, 0.2), new("Surely 7", true, 1, 1.1)),
+            new("7*8=? | i think it is 54.", new("56", true, 1, -0.3), new("Trust me, 54", false, 0, 1.4)),
+        ]));
+        a.Set(Sweep(), OveroptimisationStage.ResultsKey);
+        return context;
+    }
+
+    private static EvaluationResults Results(string subject, double accuracy, double uncheckable, double proxy) => new(subject, new Dictionary<string, double>
+    {
+        [TaskMetrics.Accuracy] = accuracy,
+        [TaskMetrics.AccuracyCheckable] = accuracy + 0.2,
+        [TaskMetrics.AccuracyUncheckable] = uncheckable,
+        [TaskMetrics.SycophancyRate] = double.NaN,
+        [MetricNames.ProxyRewardMean] = proxy,
+    });
+
+    private static OveroptimisationResults Sweep()
+    {
+        int[] ns = [1, 2, 4, 8, 16];
+        var bon = ns.Select(n =>
+        {
+            double kl = Overoptimisation.BestOfNKl(n), d = Math.Sqrt(kl);
+            return new SweepPoint(n, kl, d, 0.3 + d * (0.2 - 0.12 * d), 0.5 * d);
+        }).ToList();
+        GoldFit bonFit = Overoptimisation.FitBestOfN([.. bon.Select(p => p.SqrtKl)], [.. bon.Select(p => p.Gold - 0.3)]);
+        var rl = new[] { 0.0, 0.5, 1.0, 1.5, 2.0 }.Select((d, i) => new SweepPoint(i * 10, d * d, d, 0.3 + (d == 0 ? 0 : d * (0.1 - 0.1 * Math.Log(d))) + (i % 2 == 0 ? 0.01 : -0.01), d)).ToList();
+        GoldFit rlFit = Overoptimisation.FitRl([.. rl.Select(p => p.SqrtKl)], [.. rl.Select(p => p.Gold - rl[0].Gold)]);
+        return new OveroptimisationResults(
+        [
+            new OveroptimisationCurve("single", SweepMethod.BestOfN, null, 0.3, bon, bonFit),
+            new OveroptimisationCurve("single", SweepMethod.Rl, 0.05, rl[0].Gold, rl, rlFit),
+        ]);
+    }
+
+    /// <summary>A policy the report never calls.</summary>
+    private sealed class SilentPolicy : IPolicy
+    {
+        public Task<IReadOnlyList<Response>> GenerateAsync(IReadOnlyList<Prompt> prompts, GenerationOptions options, CancellationToken ct) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<float[]>> ScoreAsync(IReadOnlyList<Response> responses, CancellationToken ct) => throw new NotSupportedException();
+    }
+}

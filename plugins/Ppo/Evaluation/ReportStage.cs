@@ -58,7 +58,7 @@ public sealed class ReportStage(ReportOptions options) : IStage
         List<(string, string)> settings =
         [
             ("Run", context.RunId),
-            ("Seed", context.Seed.ToString(CultureInfo.InvariantCulture)),
+            ("Seed of the report stage", context.Seed.ToString(CultureInfo.InvariantCulture)),
             ("Device", context.Device),
             ("Task", context.Task.GetType().Name),
             ("Policy", context.Policy.GetType().Name),

@@ -51,6 +51,21 @@ public sealed class RewardConstraint(string objective, double threshold, double 
 
     /// <summary>The Lagrange multiplier; optimisers update it (and keep it non-negative).</summary>
     public double Multiplier { get; set; } = multiplier;
+
+    /// <summary>
+    /// One step of projected dual ascent, the update every optimiser applies after scoring a batch:
+    /// <c>λ ← max(0, λ + η·(mean C − threshold))</c>. The multiplier rises while the constraint is violated and
+    /// falls (never below 0) while it holds.
+    /// </summary>
+    /// <param name="meanValue">The constrained objective's mean over the batch (mean C).</param>
+    /// <param name="learningRate">The dual step size η (non-negative).</param>
+    /// <returns>The new <see cref="Multiplier"/>.</returns>
+    public double UpdateMultiplier(double meanValue, double learningRate)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(learningRate);
+        Multiplier = Math.Max(0, Multiplier + (learningRate * (meanValue - Threshold)));
+        return Multiplier;
+    }
 }
 
 /// <summary>A reward model whose scores come with an uncertainty (an ensemble), for conservative optimisation and active queries.</summary>

@@ -149,9 +149,9 @@ public static class PpoMath
         double clipFraction, meanRatio;
         using (no_grad())
         {
-            using var clippedMore = clipped.gt(unclipped).to(ScalarType.Float32);
-            clipFraction = MaskedMean(clippedMore, mask).item<float>();
-            meanRatio = MaskedMean(ratio, mask).item<float>();
+            using var clippedMore = clipped.gt(unclipped).to(mask.dtype);
+            clipFraction = MaskedMean(clippedMore, mask).to(ScalarType.Float64).item<double>();
+            meanRatio = MaskedMean(ratio, mask).to(ScalarType.Float64).item<double>();
         }
         return (loss.MoveToOuterDisposeScope(), clipFraction, meanRatio);
     }
@@ -180,8 +180,8 @@ public static class PpoMath
         double clipFraction;
         using (no_grad())
         {
-            using var clippedMore = clippedLoss.gt(unclippedLoss).to(ScalarType.Float32);
-            clipFraction = MaskedMean(clippedMore, mask).item<float>();
+            using var clippedMore = clippedLoss.gt(unclippedLoss).to(mask.dtype);
+            clipFraction = MaskedMean(clippedMore, mask).to(ScalarType.Float64).item<double>();
         }
         return (loss.MoveToOuterDisposeScope(), clipFraction);
     }

@@ -34,6 +34,13 @@ public sealed record OptimizationRequest(ITrainablePolicy Policy, IRewardModel R
 
     /// <summary>A fixed set of prompts to measure <c>gold/*</c> on; empty: none.</summary>
     public IReadOnlyList<Prompt> EvaluationPrompts { get; init; } = [];
+
+    /// <summary>
+    /// The highest <see cref="GoldFeatures.Difficulty"/> the run's evaluator can check, passed to
+    /// <see cref="TaskMetrics.MeasureResponses"/> so <c>gold/accuracy_uncheckable</c> shows reward hacking;
+    /// +infinity (the default): everything is checkable.
+    /// </summary>
+    public double VerificationLimit { get; init; } = double.PositiveInfinity;
 }
 
 /// <summary>What an optimiser produced.</summary>

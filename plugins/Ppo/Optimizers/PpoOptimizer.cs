@@ -1,0 +1,382 @@
+using AlignFx.Abstractions.Optimization;
+using AlignFx.Abstractions.Policies;
+using AlignFx.Abstractions.Runs;
+using AlignFx.Abstractions.Tasks;
+using AlignFx.Tensors;
+using AlignFx.Tensors.Optim;
+using Microsoft.Extensions.Logging;
+using static AlignFx.Tensors.torch;
+
+namespace AlignFx.Ppo;
+
+/// <summary>
+/// <c>ppo</c>: PPO with a KL penalty for token-level language-model policies, as TRL v0.11's <c>PPOTrainer</c> and
+/// OpenAI's lm-human-preferences do it. Each step samples rollouts at temperature 1 (key/value cache), scores them
+/// with the reward, takes per-token log-probabilities and values of the rollout policy and log-probabilities of the
+/// frozen reference, builds per-token rewards (−β·KL on every token, the score on the last), runs GAE, whitens the
+/// advantages, and updates with the clipped policy and value losses for epochs × minibatches. With a constrained
+/// reward it also does dual ascent on the Lagrange multipliers (Safe RLHF style). Logs TRL's metric names every step
+/// and gold, proxy and KL on the fixed evaluation prompts every <see cref="PpoOptions.EvaluateEvery"/> steps.
+/// </summary>
+/// <param name="options">The optimiser's options.</param>
+public sealed class PpoOptimizer(PpoOptions options) : IPolicyOptimizer
+{
+    /// <inheritdoc />
+    public async Task<OptimizationResult> OptimizeAsync(OptimizationRequest request, IRunContext context, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        if (request.Prompts.Count == 0)
+        {
+            throw new ArgumentException("PPO needs training prompts.", nameof(request));
+        }
+        ITrainablePolicy policy = request.Policy;
+        RequireValueHead(policy);
+        IPolicy? snapshot = request.Reference is null ? policy.Snapshot() : null;
+        IPolicy reference = request.Reference ?? snapshot!;
+        nn.Module module = policy.Module;
+        bool wasTraining = module.training;
+        try
+        {
+            using AdamW optimizer = optim.AdamW(module.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+            LRScheduler scheduler = options.Schedule switch
+            {
+                LearningRateSchedule.Linear => optim.lr_scheduler.WarmupLinear(optimizer, options.WarmupSteps, Math.Max(options.Steps, options.WarmupSteps), options.FinalLearningRateFraction),
+                LearningRateSchedule.Cosine => optim.lr_scheduler.WarmupCosine(optimizer, options.WarmupSteps, Math.Max(options.Steps, options.WarmupSteps), options.FinalLearningRateFraction),
+                _ => optim.lr_scheduler.LambdaLR(optimizer, s => s < options.WarmupSteps ? (s + 1.0) / options.WarmupSteps : 1.0),
+            };
+            IKlController kl = options.AdaptiveKl
+                ? new AdaptiveKlController(options.KlCoefficient, options.KlTarget, options.KlHorizon)
+                : new FixedKlController(options.KlCoefficient);
+            var state = new RunState(optimizer, scheduler, kl, new RunningMoments(), context.CreateRandom("ppo/prompts"), [.. request.Prompts]);
+            var probe = new OptimizationProbe(request, context, options.MaxNewTokens, "ppo/evaluation");
+            var last = new Dictionary<string, double>(StringComparer.Ordinal);
+            Merge(last, await probe.MeasureAsync(policy, reference, null, 0, ct).ConfigureAwait(false));
+            using (IProgressTask progress = context.Progress.Start("ppo", options.Steps))
+            {
+                for (int step = 1; step <= options.Steps; step++)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    Merge(last, await StepAsync(request, policy, reference, state, context, step, ct).ConfigureAwait(false));
+                    if (step % options.EvaluateEvery == 0 || step == options.Steps)
+                    {
+                        Merge(last, await probe.MeasureAsync(policy, reference, null, step, ct).ConfigureAwait(false));
+                    }
+                    progress.Advance();
+                }
+            }
+            context.Logger.LogInformation("ppo: {Steps} steps, KL {Kl:F3}, score {Score:F3}, kl_coef {Beta:F4}",
+                options.Steps, last.GetValueOrDefault(MetricNames.Kl), last.GetValueOrDefault(MetricNames.Scores), kl.Value);
+            return new OptimizationResult(policy, last);
+        }
+        finally
+        {
+            module.train(wasTraining);
+            (snapshot as IDisposable)?.Dispose();
+        }
+    }
+
+    private sealed record RunState(AdamW Optimizer, LRScheduler Scheduler, IKlController Kl, RunningMoments Scores, Random PromptOrder, Prompt[] Prompts)
+    {
+        public int Cursor { get; set; } = int.MaxValue;
+    }
+
+    /// <summary>One PPO step: rollouts, rewards, advantages, update; returns the logged metrics.</summary>
+    private async Task<Dictionary<string, double>> StepAsync(OptimizationRequest request, ITrainablePolicy policy, IPolicy reference,
+        RunState state, IRunContext context, int step, CancellationToken ct)
+    {
+        Prompt[] prompts = NextPrompts(state);
+        var generation = new GenerationOptions { MaxNewTokens = options.MaxNewTokens, Temperature = 1, Seed = context.DeriveSeed($"ppo/rollouts/{step}") };
+        policy.Module.eval();
+        IReadOnlyList<Response> rollouts = await policy.GenerateAsync(prompts, generation, ct).ConfigureAwait(false);
+        double[] scores = [.. await request.Reward.ScoreAsync(rollouts, ct).ConfigureAwait(false)];
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        Merge(metrics, await RewardObjectives.ObserveAsync(request.Reward, rollouts, options.MultiplierLearningRate, context.Metrics, step, ct).ConfigureAwait(false));
+
+        Batch batch = Score(policy, reference, rollouts);
+        int b = batch.Count, width = batch.Width;
+        double beta = state.Kl.Value;
+        double[] shaped = ShapeScores(scores, state.Scores);
+
+        // Per-token rewards: −β·KL on every token (when the penalty is in the reward), the score on the last.
+        var rewards = new double[b, width];
+        var values = new double[b, width];
+        double klSum = 0, nonScore = 0, entropySum = 0, tokenCount = 0;
+        for (int r = 0; r < b; r++)
+        {
+            int lastToken = -1;
+            for (int t = 0; t < width; t++)
+            {
+                if (batch.Mask[r, t] == 0)
+                {
+                    continue;
+                }
+                lastToken = t;
+                double logp = batch.LogProbs[r, t], refLogp = batch.ReferenceLogProbs[r, t];
+                klSum += logp - refLogp;
+                entropySum += batch.Entropy[r, t];
+                tokenCount++;
+                values[r, t] = batch.Values[r, t];
+                if (options.KlPenalty == KlPenaltyMode.Reward)
+                {
+                    rewards[r, t] = -beta * PpoMath.KlPerToken(logp, refLogp, options.KlEstimator);
+                    nonScore += rewards[r, t];
+                }
+            }
+            if (lastToken >= 0)
+            {
+                rewards[r, lastToken] += shaped[r];
+            }
+        }
+        if (options.WhitenRewards)
+        {
+            PpoMath.MaskedWhiten(rewards, batch.Mask, shiftMean: false);
+        }
+        var (advantages, returns) = PpoMath.Gae(rewards, values, options.Gamma, options.Lambda);
+        double varianceExplained = PpoMath.VarianceExplained(values, returns, batch.Mask);
+        if (options.WhitenAdvantages)
+        {
+            PpoMath.MaskedWhiten(advantages, batch.Mask);
+        }
+
+        UpdateStats update = Update(policy, rollouts, batch, advantages, returns, beta, state.Optimizer, context.CreateRandom($"ppo/minibatches/{step}"));
+        double lr = state.Optimizer.param_groups[0].lr;
+        state.Scheduler.step();
+
+        // TRL v0.11 and lm-human-preferences: the controller sees the mean per-sequence k1 KL and n_steps = batch size.
+        double meanKl = klSum / b;
+        state.Kl.Update(meanKl, b);
+        double scoreMean = scores.Average();
+        metrics[MetricNames.Kl] = meanKl;
+        metrics[MetricNames.SqrtKl] = Math.Sqrt(Math.Max(0, meanKl));
+        metrics[MetricNames.Entropy] = tokenCount == 0 ? 0 : entropySum / tokenCount;
+        metrics[MetricNames.Scores] = scoreMean;
+        metrics[MetricNames.ProxyRewardMean] = scoreMean;
+        metrics[MetricNames.RlhfReward] = scoreMean - (beta * meanKl);
+        metrics["objective/non_score_reward"] = nonScore / b;
+        metrics[MetricNames.KlCoefficient] = beta;
+        metrics[MetricNames.ApproxKl] = update.ApproxKl;
+        metrics[MetricNames.ClipFraction] = update.ClipFraction;
+        metrics[MetricNames.PolicyLoss] = update.PolicyLoss;
+        metrics[MetricNames.ValueLoss] = update.ValueLoss;
+        metrics[MetricNames.ValueClipFraction] = update.ValueClipFraction;
+        metrics[MetricNames.ValueVarianceExplained] = varianceExplained;
+        metrics[MetricNames.LearningRate] = lr;
+        metrics["policy/minibatches"] = update.MiniBatches;
+        metrics["response_length/mean"] = tokenCount / b;
+        foreach (var (name, value) in metrics)
+        {
+            if (!name.StartsWith(OptimizerMetricNames.RewardPrefix, StringComparison.Ordinal) && !name.StartsWith(OptimizerMetricNames.LagrangePrefix, StringComparison.Ordinal))
+            {
+                context.Metrics.Log(name, value, step);
+            }
+        }
+        return metrics;
+    }
+
+    private Prompt[] NextPrompts(RunState state)
+    {
+        var batch = new Prompt[options.BatchSize];
+        for (int i = 0; i < batch.Length; i++)
+        {
+            if (state.Cursor >= state.Prompts.Length)
+            {
+                state.PromptOrder.Shuffle(state.Prompts);
+                state.Cursor = 0;
+            }
+            batch[i] = state.Prompts[state.Cursor++];
+        }
+        return batch;
+    }
+
+    /// <summary>Running score scaling, normalisation and clipping (TRL v0.11's <c>use_score_scaling</c>, <c>use_score_norm</c>, <c>score_clip</c>).</summary>
+    private double[] ShapeScores(double[] scores, RunningMoments moments)
+    {
+        double[] shaped = [.. scores];
+        if (options.ScoreScaling)
+        {
+            moments.Update(scores);
+            double mean = options.ScoreNormalization ? moments.Mean : 0;
+            double std = moments.StdDev + 1e-8;
+            for (int i = 0; i < shaped.Length; i++)
+            {
+                shaped[i] = (shaped[i] - mean) / std;
+            }
+        }
+        if (options.ScoreClip > 0)
+        {
+            for (int i = 0; i < shaped.Length; i++)
+            {
+                shaped[i] = Math.Clamp(shaped[i], -options.ScoreClip, options.ScoreClip);
+            }
+        }
+        return shaped;
+    }
+
+    /// <summary>The rollout policy's log-probabilities, entropies and values and the reference's log-probabilities, no gradients.</summary>
+    private static Batch Score(ITrainablePolicy policy, IPolicy reference, IReadOnlyList<Response> rollouts)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        TokenScores own = policy.ScoreTokens(rollouts, withValues: true);
+        float[,] logProbs = ToMatrix(own.LogProbs), mask = ToMatrix(own.Mask), entropy = ToMatrix(own.Entropy), values = ToMatrix(own.Values!);
+        int b = logProbs.GetLength(0), width = logProbs.GetLength(1);
+        var referenceLogProbs = new float[b, width];
+        if (reference is ITrainablePolicy trainable)
+        {
+            TokenScores theirs = trainable.ScoreTokens(rollouts);
+            referenceLogProbs = ToMatrix(theirs.LogProbs);
+        }
+        else
+        {
+            IReadOnlyList<float[]> rows = reference.ScoreAsync(rollouts, CancellationToken.None).GetAwaiter().GetResult();
+            for (int r = 0; r < b; r++)
+            {
+                for (int t = 0; t < Math.Min(width, rows[r].Length); t++)
+                {
+                    referenceLogProbs[r, t] = rows[r][t];
+                }
+            }
+        }
+        if (referenceLogProbs.GetLength(1) != width)
+        {
+            throw new InvalidOperationException("The reference policy tokenizes the responses differently from the policy; PPO's per-token KL needs the same tokenizer.");
+        }
+        return new Batch(logProbs, referenceLogProbs, mask, entropy, values);
+    }
+
+    private sealed record Batch(float[,] LogProbs, float[,] ReferenceLogProbs, float[,] Mask, float[,] Entropy, float[,] Values)
+    {
+        public int Count => LogProbs.GetLength(0);
+        public int Width => LogProbs.GetLength(1);
+    }
+
+    private readonly record struct UpdateStats(double PolicyLoss, double ValueLoss, double ClipFraction, double ValueClipFraction, double ApproxKl, int MiniBatches);
+
+    /// <summary>Epochs × minibatches of clipped PPO updates on the step's rollouts.</summary>
+    private UpdateStats Update(ITrainablePolicy policy, IReadOnlyList<Response> rollouts, Batch batch, double[,] advantages, double[,] returns,
+        double beta, AdamW optimizer, Random random)
+    {
+        nn.Module module = policy.Module;
+        module.train();
+        int b = batch.Count;
+        int size = Math.Max(1, b / options.MiniBatches);
+        int[] order = [.. Enumerable.Range(0, b)];
+        double policyLoss = 0, valueLoss = 0, clipFraction = 0, valueClipFraction = 0, approxKl = 0;
+        int done = 0;
+        bool stop = false;
+        for (int epoch = 0; epoch < options.Epochs && !stop; epoch++)
+        {
+            random.Shuffle(order);
+            for (int start = 0; start < b && !stop; start += size)
+            {
+                int[] rows = order[start..Math.Min(b, start + size)];
+                using var scope = NewDisposeScope();
+                Response[] subset = [.. rows.Select(r => rollouts[r])];
+                TokenScores now = policy.ScoreTokens(subset, withValues: true);
+                int width = (int)now.LogProbs.size(1);
+                Tensor Slice(float[,] source) => tensor(Gather(source, rows, width), [rows.Length, width]);
+                Tensor SliceDouble(double[,] source) => tensor(Gather(source, rows, width), [rows.Length, width]);
+                Tensor mask = now.Mask;
+                Tensor oldLogProbs = Slice(batch.LogProbs), oldValues = Slice(batch.Values);
+                var (pgLoss, clip, meanRatio) = PpoMath.PolicyLoss(now.LogProbs, oldLogProbs, SliceDouble(advantages), mask, options.ClipRange);
+                var (vfLoss, valueClip) = PpoMath.ValueLoss(now.Values!, oldValues, SliceDouble(returns), mask, options.ValueClipRange);
+                Tensor loss = pgLoss.add(vfLoss.mul(options.ValueCoefficient));
+                if (options.EntropyCoefficient > 0)
+                {
+                    loss = loss.sub(PpoMath.MaskedMean(now.Entropy, mask).mul(options.EntropyCoefficient));
+                }
+                if (options.KlPenalty == KlPenaltyMode.Loss && beta > 0)
+                {
+                    Tensor klTokens = PpoMath.KlPerToken(now.LogProbs, Slice(batch.ReferenceLogProbs), options.KlEstimator);
+                    loss = loss.add(PpoMath.MaskedMean(klTokens, mask).mul(beta));
+                }
+                double stepApproxKl;
+                using (no_grad())
+                {
+                    Tensor diff = now.LogProbs.sub(oldLogProbs);
+                    stepApproxKl = 0.5 * PpoMath.MaskedMean(diff.square(), mask).item<float>();
+                }
+                if (meanRatio <= options.RatioThreshold)
+                {
+                    optimizer.zero_grad();
+                    loss.backward();
+                    if (options.MaxGradNorm > 0)
+                    {
+                        nn.utils.clip_grad_norm_(module.parameters(), options.MaxGradNorm);
+                    }
+                    optimizer.step();
+                }
+                policyLoss += pgLoss.item<float>();
+                valueLoss += vfLoss.item<float>();
+                clipFraction += clip;
+                valueClipFraction += valueClip;
+                approxKl += stepApproxKl;
+                done++;
+                stop = options.EarlyStopKl > 0 && stepApproxKl > options.EarlyStopKl;
+            }
+        }
+        optimizer.zero_grad();
+        module.eval();
+        return new UpdateStats(policyLoss / done, valueLoss / done, clipFraction / done, valueClipFraction / done, approxKl / done, done);
+    }
+
+    private static float[] Gather(float[,] source, int[] rows, int width)
+    {
+        var data = new float[rows.Length * width];
+        int copy = Math.Min(width, source.GetLength(1));
+        for (int i = 0; i < rows.Length; i++)
+        {
+            for (int t = 0; t < copy; t++)
+            {
+                data[(i * width) + t] = source[rows[i], t];
+            }
+        }
+        return data;
+    }
+
+    private static float[] Gather(double[,] source, int[] rows, int width)
+    {
+        var data = new float[rows.Length * width];
+        int copy = Math.Min(width, source.GetLength(1));
+        for (int i = 0; i < rows.Length; i++)
+        {
+            for (int t = 0; t < copy; t++)
+            {
+                data[(i * width) + t] = (float)source[rows[i], t];
+            }
+        }
+        return data;
+    }
+
+    private static float[,] ToMatrix(Tensor t)
+    {
+        int rows = (int)t.size(0), cols = (int)t.size(1);
+        float[] flat = t.contiguous().ToArray<float>();
+        var matrix = new float[rows, cols];
+        Buffer.BlockCopy(flat, 0, matrix, 0, flat.Length * sizeof(float));
+        return matrix;
+    }
+
+    private static void RequireValueHead(ITrainablePolicy policy)
+    {
+        // A one-token probe (the end token): cheap, and it fails before any rollout is spent.
+        var probe = new Response(new Prompt("ppo-probe", ""), "");
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        TokenScores scores = policy.ScoreTokens([probe], withValues: true);
+        if (scores.Values is null)
+        {
+            throw new InvalidOperationException(
+                "ppo needs the policy's value head for its critic: set the gpt policy's option \"valueHead\": true (a checkpoint without one starts it freshly initialised).");
+        }
+    }
+
+    private static void Merge(Dictionary<string, double> into, IReadOnlyDictionary<string, double> from)
+    {
+        foreach (var (name, value) in from)
+        {
+            into[name] = value;
+        }
+    }
+}

@@ -34,9 +34,10 @@ public sealed class OptimizeOptions
 
     /// <summary>
     /// The highest difficulty the run's evaluator can check (as the feedback source's <c>verificationLimit</c>), so
-    /// <c>gold/accuracy_uncheckable</c> shows what the reward could not see; default +infinity (everything checkable).
+    /// <c>gold/accuracy_uncheckable</c> shows what the reward could not see; default 1e6 (everything checkable: JSON has no infinity).
     /// </summary>
-    public double VerificationLimit { get; set; } = double.PositiveInfinity;
+    [Range(0.0, 1e6)]
+    public double VerificationLimit { get; set; } = 1e6;
 }
 
 /// <summary>

@@ -11,6 +11,8 @@ internal static class PluginListing
     {
         // Shown to a person, not embedded in HTML: print '+' and quotes as they are.
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        // A plugin's default may be infinite ("no limit"); write it as "Infinity" rather than fail.
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 

@@ -19,6 +19,8 @@ internal static class CanonicalJson
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
         WriteIndented = true,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        // A plugin's default may be infinite ("no limit"); write it as "Infinity" rather than fail.
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     public static string Write(JsonNode node) => node.ToJsonString(SerializerOptions) + "\n";

@@ -38,14 +38,19 @@ public sealed class ReportStage(ReportOptions options) : IStage
         string summaryPath = options.Folder + "/summary.md", pagePath = options.Folder + "/index.html";
         await File.WriteAllTextAsync(context.Files.GetPath(summaryPath), markdown, ct).ConfigureAwait(false);
         await File.WriteAllTextAsync(context.Files.GetPath(pagePath), html, ct).ConfigureAwait(false);
-        context.Files.Register(summaryPath, "report", "Markdown summary of the run");
-        context.Files.Register(pagePath, "report", "HTML report with plots and the RLHF disclosure card");
+        context.Files.Register(summaryPath, ReportArtifactKinds.Report, "Markdown summary of the run");
+        context.Files.Register(pagePath, ReportArtifactKinds.Report, "HTML report with plots and the RLHF disclosure card");
 
         context.Logger.LogInformation("Report written to {Path}", context.Files.GetPath(pagePath));
         var rows = content.BaseVersusFinal();
         if (rows.Count > 0)
         {
-            context.Logger.LogInformation("Base versus final policy on held-out prompts:\n{Table}", ReportMarkdown.BaseVersusFinalTable(rows).TrimEnd());
+            // The host prints a "headline" artifact at the end of `alignfx run`, so the table is the last thing a user sees.
+            string headlinePath = options.Folder + "/headline.md";
+            string table = ReportMarkdown.BaseVersusFinalTable(rows);
+            await File.WriteAllTextAsync(context.Files.GetPath(headlinePath), table, ct).ConfigureAwait(false);
+            context.Files.Register(headlinePath, ReportArtifactKinds.Headline, "Base versus final policy on held-out prompts");
+            context.Logger.LogInformation("Base versus final policy on held-out prompts:\n{Table}", table.TrimEnd());
         }
     }
 

@@ -38,3 +38,16 @@ public interface IProgressTask : IDisposable
     /// <param name="amount">Work done since the last call.</param>
     void Advance(double amount = 1);
 }
+
+/// <summary>
+/// Artifact kinds the host treats specially: at the end of <c>alignfx run</c> it names every <see cref="Report"/> file
+/// and prints every <see cref="Headline"/> file, so a user sees where the report is and its key numbers.
+/// </summary>
+public static class ReportArtifactKinds
+{
+    /// <summary>A report a person opens (HTML page, Markdown summary).</summary>
+    public const string Report = "report";
+
+    /// <summary>A short Markdown text (a table of the key numbers) printed at the end of the run.</summary>
+    public const string Headline = "report-headline";
+}

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AlignFx.Abstractions.Runs;
 using AlignFx.Host.Manifests;
 using AlignFx.Host.Runner;
 using AlignFx.Host.Store;
@@ -66,9 +67,31 @@ public static class AlignFxCli
                 env.Output.WriteLine();
                 env.Output.WriteLine($"Run {outcome.RunId}: {outcome.Status.ToText()}{(outcome.Error is null ? "" : ": " + outcome.Error)}");
                 env.Output.WriteLine($"Store: {store.DatabasePath}; files: {store.GetRunFolder(outcome.RunId)}");
+                WriteReports(store, outcome.RunId, env.Output);
                 return outcome.Status;
             }));
         return command;
+    }
+
+    /// <summary>Names the run's reports and prints its headline texts, so the last lines of a run say where to look.</summary>
+    private static void WriteReports(RunStore store, string runId, TextWriter output)
+    {
+        string folder = store.GetRunFolder(runId);
+        IReadOnlyList<ArtifactEntry> artifacts = store.GetArtifacts(runId);
+        foreach (ArtifactEntry report in artifacts.Where(a => a.Kind == ReportArtifactKinds.Report))
+        {
+            output.WriteLine($"Report: {Path.Combine(folder, report.RelativePath)}");
+        }
+        foreach (ArtifactEntry headline in artifacts.Where(a => a.Kind == ReportArtifactKinds.Headline))
+        {
+            string path = Path.Combine(folder, headline.RelativePath);
+            if (File.Exists(path))
+            {
+                output.WriteLine();
+                output.WriteLine($"{headline.Name}:");
+                output.Write(File.ReadAllText(path));
+            }
+        }
     }
 
     private static Command CompareCommand(CliEnvironment env, Option<string[]> plugins, Option<string> storePath, Option<bool> verbose)

@@ -62,7 +62,7 @@ public sealed class OveroptimisationOptions : IValidatableObject
 
     /// <summary>The optimiser option each arm's coefficient is written to.</summary>
     [Required, MinLength(1)]
-    public string KlCoefficientOption { get; set; } = "initialKlCoefficient";
+    public string KlCoefficientOption { get; set; } = "klCoefficient";
 
     /// <summary>The label of the proxy the RL arms optimise (null: the first of <see cref="Rewards"/>).</summary>
     public string? RlReward { get; set; }

@@ -29,7 +29,7 @@ internal sealed class ScriptedOptimizer(JsonElement? options) : IPolicyOptimizer
 
     public Task<OptimizationResult> OptimizeAsync(OptimizationRequest request, IRunContext context, CancellationToken ct)
     {
-        double coefficient = options!.Value.GetProperty("initialKlCoefficient").GetDouble();
+        double coefficient = options!.Value.GetProperty("klCoefficient").GetDouble();
         lock (CoefficientsSeen)
         {
             CoefficientsSeen.Add(coefficient);

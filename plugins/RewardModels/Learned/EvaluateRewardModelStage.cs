@@ -23,8 +23,11 @@ public sealed class EvaluateRewardModelOptions
     [Range(1, 1_000_000)]
     public int Pairs { get; set; } = 500;
 
-    /// <summary>The highest difficulty counted as checkable, for <c>rm_eval/accuracy_checkable</c> and <c>_uncheckable</c> (default: everything).</summary>
-    public double VerificationLimit { get; set; } = double.PositiveInfinity;
+    /// <summary>
+    /// The highest difficulty counted as checkable, for <c>rm_eval/accuracy_checkable</c> and <c>_uncheckable</c>
+    /// (default: everything; <see cref="double.MaxValue"/> stands for +∞, which the host's JSON cannot store).
+    /// </summary>
+    public double VerificationLimit { get; set; } = double.MaxValue;
 
     /// <summary>Sampling temperature of the policy.</summary>
     [Range(0.0, 10.0)]

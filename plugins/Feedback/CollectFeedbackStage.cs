@@ -51,6 +51,14 @@ public sealed class CollectFeedbackOptions
     /// <summary>Prompts sampled per policy call (memory versus speed).</summary>
     [Range(1, 100_000)]
     public int BatchPrompts { get; set; } = 256;
+
+    /// <summary>Active collection: the selector that picks which candidate queries get a label (null: every query is asked).</summary>
+    [ComponentKind(ComponentKinds.QuerySelector)]
+    public ComponentRef? Selector { get; set; }
+
+    /// <summary>With a selector: candidate queries generated per label spent (the selector keeps 1 in this many).</summary>
+    [Range(1, 64)]
+    public int Candidates { get; set; } = 4;
 }
 
 /// <summary>
@@ -60,7 +68,9 @@ public sealed class CollectFeedbackOptions
 /// left), with the truth stripped again. Logs <c>feedback/labels</c>, <c>feedback/cost</c> (cumulative, per batch)
 /// and <c>feedback/gold_agreement</c>, records every label through <see cref="IRunContext.FeedbackLog"/>, and leaves
 /// <see cref="TaskMetrics.MeasureLabels"/> of this round as <see cref="EvaluationResults"/> under the key
-/// <c>feedback</c>.
+/// <c>feedback</c>. With a <see cref="CollectFeedbackOptions.Selector"/> (active collection) it generates
+/// <see cref="CollectFeedbackOptions.Candidates"/> times as many queries and asks the source only about those the
+/// selector picks, so the labels spent stay at <see cref="CollectFeedbackOptions.Labels"/>.
 /// </summary>
 /// <param name="options">The stage's options.</param>
 public sealed class CollectFeedbackStage(CollectFeedbackOptions options) : IStage
@@ -93,6 +103,8 @@ public sealed class CollectFeedbackStage(CollectFeedbackOptions options) : IStag
             context.Logger.LogWarning("This host keeps no feedback log: the labels stay in the pipeline's results only.");
         }
 
+        IQuerySelector? selector = options.Selector is null ? null : context.Components.Create<IQuerySelector>(options.Selector);
+        int factor = selector is null ? 1 : options.Candidates;
         int k = options.SamplesPerPrompt;
         int queriesPerPrompt = kind == FeedbackKind.Pairwise ? k * (k - 1) / 2 : k;
         // Ids unique within the run: the stage's seed differs between stages.
@@ -106,7 +118,8 @@ public sealed class CollectFeedbackStage(CollectFeedbackOptions options) : IStag
             for (int batch = 0; asked < options.Labels; batch++)
             {
                 ct.ThrowIfCancellationRequested();
-                int promptCount = Math.Min(options.BatchPrompts, (options.Labels - asked + queriesPerPrompt - 1) / queriesPerPrompt);
+                int needed = options.Labels - asked;
+                int promptCount = Math.Min(options.BatchPrompts, ((needed * factor) + queriesPerPrompt - 1) / queriesPerPrompt);
                 List<Prompt> batchPrompts = [.. Enumerable.Range(0, promptCount).Select(_ => order.Next())];
                 var generation = new GenerationOptions
                 {
@@ -127,17 +140,25 @@ public sealed class CollectFeedbackStage(CollectFeedbackOptions options) : IStag
                 }).ToList();
 
                 var queries = new List<FeedbackQuery>();
-                for (int p = 0; p < promptCount && asked + queries.Count < options.Labels; p++)
+                for (int p = 0; p < promptCount && queries.Count < needed * factor; p++)
                 {
                     var group = annotated.GetRange(p * k, k);
                     foreach (FeedbackQuery query in Queries(group, kind, $"{prefix}-b{batch}-p{p}"))
                     {
-                        if (asked + queries.Count == options.Labels)
+                        if (queries.Count == needed * factor)
                         {
                             break;
                         }
                         queries.Add(query);
                     }
+                }
+                if (selector is not null)
+                {
+                    // The selector sees the candidates as the source would, without the truth; the source gets them with it.
+                    int budget = Math.Min(needed, (queries.Count + factor - 1) / factor);
+                    var byId = queries.ToDictionary(q => q.Id, StringComparer.Ordinal);
+                    IReadOnlyList<FeedbackQuery> chosen = await selector.SelectAsync([.. queries.Select(WithoutTruth)], budget, ct).ConfigureAwait(false);
+                    queries = [.. chosen.Take(budget).Select(q => byId[q.Id])];
                 }
                 IReadOnlyList<FeedbackRecord> answers = await source.AnswerAsync(queries, ct).ConfigureAwait(false);
                 List<FeedbackRecord> records = [.. answers.Select(WithoutTruth)];
@@ -184,6 +205,13 @@ public sealed class CollectFeedbackStage(CollectFeedbackOptions options) : IStag
             }
         }
     }
+
+    private static FeedbackQuery WithoutTruth(FeedbackQuery query) => query switch
+    {
+        PairwiseQuery pair => pair with { First = GoldTruth.Strip(pair.First), Second = GoldTruth.Strip(pair.Second) },
+        RatingQuery rating => rating with { Response = GoldTruth.Strip(rating.Response) },
+        _ => query,
+    };
 
     private static FeedbackRecord WithoutTruth(FeedbackRecord record) => record switch
     {

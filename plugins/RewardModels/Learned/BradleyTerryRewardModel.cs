@@ -1,0 +1,375 @@
+using System.Globalization;
+using AlignFx.Abstractions.Feedback;
+using AlignFx.Abstractions.Policies;
+using AlignFx.Abstractions.Rewards;
+using AlignFx.Abstractions.Runs;
+using AlignFx.Abstractions.Tasks;
+using AlignFx.Tensors;
+using AlignFx.Tensors.Modules;
+using Microsoft.Extensions.Logging;
+using static AlignFx.Tensors.torch;
+
+namespace AlignFx.RewardModels;
+
+/// <summary>
+/// <c>bradley-terry</c>: a sequence encoder initialised from the policy's weights (through
+/// <see cref="ISequenceEncoderSource"/>) plus a scalar linear head, trained with <see cref="BradleyTerryLoss"/> on
+/// pairwise labels with AdamW, a seeded train/validation split and early stopping on the validation loss (the best
+/// epoch's weights are kept). After training, scores are normalised to mean 0 and unit variance over the distinct
+/// responses of the training labels. Scoring runs in batches, in eval mode, without gradients.
+/// </summary>
+/// <remarks>Call <see cref="InitialiseFrom"/> before <see cref="TrainAsync"/> (the <c>train-reward-model</c> stage does).</remarks>
+/// <param name="options">The model's options.</param>
+public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrainableRewardModel, IPolicyInitialisedRewardModel, IDisposable
+{
+    private readonly Dictionary<string, float[]> _frozenEncodings = new(StringComparer.Ordinal);
+    private ISequenceEncoder? _encoder;
+    private Linear? _head;
+    private double _offset;
+    private double _scale = 1;
+
+    /// <summary>The model's options.</summary>
+    public BradleyTerryOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
+
+    /// <inheritdoc />
+    public bool IsInitialised => _encoder is not null;
+
+    /// <summary>Whether the model has been trained (and can score).</summary>
+    public bool IsTrained => _head is not null;
+
+    /// <summary>The pairs held out for validation in the last training, for calibration against labels.</summary>
+    public IReadOnlyList<PairwiseFeedback> ValidationPairs { get; private set; } = [];
+
+    /// <inheritdoc />
+    public void InitialiseFrom(ISequenceEncoderSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        DisposeNetworks();
+        _encoder = source.CreateEncoder();
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">The data holds no pairwise labels, or the model was not initialised.</exception>
+    public Task<EvaluationResults> TrainAsync(FeedbackDataset data, IRunContext context, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(context);
+        List<PairwiseFeedback> pairs = [.. data.Pairwise];
+        if (pairs.Count == 0)
+        {
+            throw new InvalidOperationException("bradley-terry learns from pairwise labels, and the feedback dataset has none (collect them with kind 'pairwise').");
+        }
+        var (train, validation) = Split(pairs, Options.ValidationFraction, context.CreateRandom(Options.SeedStream + "/split"));
+        var metrics = Fit(train, validation, context, RewardMetrics.Default, Options.SeedStream, ct);
+        return Task.FromResult(new EvaluationResults(TrainRewardModelStage.ResultsKey, metrics));
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<double>> ScoreAsync(IReadOnlyList<Response> responses, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(responses);
+        return Task.FromResult<IReadOnlyList<double>>(Score(responses, ct));
+    }
+
+    /// <summary>Normalised scores, computed synchronously.</summary>
+    internal double[] Score(IReadOnlyList<Response> responses, CancellationToken ct)
+    {
+        double[] raw = RawScores(responses, ct);
+        for (int i = 0; i < raw.Length; i++)
+        {
+            raw[i] = (raw[i] - _offset) / _scale;
+        }
+        return raw;
+    }
+
+    /// <summary>Releases the encoder's and the head's tensors.</summary>
+    public void Dispose() => DisposeNetworks();
+
+    /// <summary>Splits pairs into a training and a validation part by a seeded shuffle.</summary>
+    internal static (List<PairwiseFeedback> Train, List<PairwiseFeedback> Validation) Split(List<PairwiseFeedback> pairs, double fraction, Random random)
+    {
+        PairwiseFeedback[] shuffled = [.. pairs];
+        random.Shuffle(shuffled);
+        int held = pairs.Count < 2 ? 0 : Math.Min(pairs.Count - 1, (int)Math.Round(fraction * pairs.Count));
+        return ([.. shuffled.Skip(held)], [.. shuffled.Take(held)]);
+    }
+
+    /// <summary>Trains on <paramref name="train"/>, validating on <paramref name="validation"/>, and returns the final metrics.</summary>
+    internal Dictionary<string, double> Fit(
+        IReadOnlyList<PairwiseFeedback> train, IReadOnlyList<PairwiseFeedback> validation, IRunContext context,
+        RewardMetrics names, string seedStream, CancellationToken ct)
+    {
+        ISequenceEncoder encoder = _encoder ?? throw new InvalidOperationException(
+            "The reward model has no encoder: the train-reward-model stage initialises it from the pipeline's policy, which must be a sequence-encoder source (the gpt policy is).");
+        if (train.Count == 0)
+        {
+            throw new InvalidOperationException("No pairwise labels to train on.");
+        }
+        _head?.Dispose();
+        _frozenEncodings.Clear();
+        _offset = 0;
+        _scale = 1;
+        _head = nn.Linear(encoder.Dimension, 1, generator: new Generator(context.DeriveSeed(seedStream + "/head")));
+        ValidationPairs = [.. validation];
+        List<nn.Parameter> parameters = [.. _head.parameters(), .. Options.TrainEncoder ? encoder.Module.parameters() : []];
+        using var optimizer = optim.AdamW(parameters, Options.LearningRate, weight_decay: Options.WeightDecay);
+        Random order = context.CreateRandom(seedStream + "/batches");
+        int[] indices = [.. Enumerable.Range(0, train.Count)];
+
+        double bestValidationLoss = double.PositiveInfinity;
+        Dictionary<string, Tensor>? best = null;
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        int sinceBest = 0;
+        using (IProgressTask progress = context.Progress.Start("train reward model", Options.Epochs))
+        {
+            for (int epoch = 1; epoch <= Options.Epochs; epoch++)
+            {
+                order.Shuffle(indices);
+                SetTraining(true);
+                double lossSum = 0, correct = 0, decided = 0;
+                for (int start = 0; start < indices.Length; start += Options.BatchSize)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    List<PairwiseFeedback> batch = [.. indices.Skip(start).Take(Options.BatchSize).Select(i => train[i])];
+                    using var scope = NewDisposeScope();
+                    var (first, second) = PairRewards(batch, ct);
+                    using var labels = tensor(batch.Select(p => (float)p.PreferFirst).ToArray(), [batch.Count]);
+                    var loss = BradleyTerryLoss.Compute(first, second, labels, Options.RandomAnswerRate);
+                    optimizer.zero_grad();
+                    loss.backward();
+                    if (Options.GradientClip > 0)
+                    {
+                        nn.utils.clip_grad_norm_(parameters, Options.GradientClip);
+                    }
+                    optimizer.step();
+                    lossSum += loss.item<float>() * batch.Count;
+                    (double c, double d) = Agreement(batch, first.ToArray<float>(), second.ToArray<float>());
+                    correct += c;
+                    decided += d;
+                }
+                SetTraining(false);
+                metrics[RewardMetrics.Default.Loss] = lossSum / train.Count;
+                metrics[RewardMetrics.Default.Accuracy] = decided == 0 ? double.NaN : correct / decided;
+                context.Metrics.Log(names.Loss, metrics[RewardMetrics.Default.Loss], epoch);
+                context.Metrics.Log(names.Accuracy, metrics[RewardMetrics.Default.Accuracy], epoch);
+                metrics["rm/epochs"] = epoch;
+                progress.Advance();
+                if (validation.Count == 0)
+                {
+                    continue;
+                }
+                var (validationLoss, validationAccuracy) = Evaluate(validation, ct);
+                metrics[RewardMetrics.Default.ValidationLoss] = validationLoss;
+                metrics[RewardMetrics.Default.ValidationAccuracy] = validationAccuracy;
+                context.Metrics.Log(names.ValidationLoss, validationLoss, epoch);
+                context.Metrics.Log(names.ValidationAccuracy, validationAccuracy, epoch);
+                if (validationLoss < bestValidationLoss)
+                {
+                    bestValidationLoss = validationLoss;
+                    sinceBest = 0;
+                    DisposeState(best);
+                    best = Options.Patience > 0 ? CopyState() : null;
+                }
+                else if (Options.Patience > 0 && ++sinceBest >= Options.Patience)
+                {
+                    context.Logger.LogInformation("Reward model: validation loss has not improved for {Patience} epochs; stopping after epoch {Epoch} and keeping the best.", Options.Patience, epoch);
+                    break;
+                }
+            }
+        }
+        if (best is not null)
+        {
+            RestoreState(best);
+            DisposeState(best);
+            if (validation.Count > 0)
+            {
+                (metrics[RewardMetrics.Default.ValidationLoss], metrics[RewardMetrics.Default.ValidationAccuracy]) = Evaluate(validation, ct);
+            }
+        }
+        if (Options.Normalization == RewardNormalization.TrainingResponses)
+        {
+            Normalise([.. train, .. validation], ct);
+        }
+        metrics["rm/labels"] = train.Count + validation.Count;
+        metrics["rm/train_labels"] = train.Count;
+        metrics["rm/validation_labels"] = validation.Count;
+        return metrics;
+    }
+
+    /// <summary>Raw head outputs under no_grad, in eval mode, in batches.</summary>
+    internal double[] RawScores(IReadOnlyList<Response> responses, CancellationToken ct)
+    {
+        Linear head = _head ?? throw new InvalidOperationException("The reward model has not been trained yet (run train-reward-model first).");
+        var scores = new double[responses.Count];
+        SetTraining(false);
+        using var noGrad = no_grad();
+        for (int start = 0; start < responses.Count; start += Options.ScoreBatchSize)
+        {
+            ct.ThrowIfCancellationRequested();
+            int count = Math.Min(Options.ScoreBatchSize, responses.Count - start);
+            using var scope = NewDisposeScope();
+            var features = Features([.. responses.Skip(start).Take(count)]);
+            float[] values = head.call(features).reshape(count).ToArray<float>();
+            for (int i = 0; i < count; i++)
+            {
+                scores[start + i] = values[i];
+            }
+        }
+        return scores;
+    }
+
+    private (Tensor First, Tensor Second) PairRewards(IReadOnlyList<PairwiseFeedback> batch, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        Response[] responses = [.. batch.Select(p => p.First), .. batch.Select(p => p.Second)];
+        var rewards = _head!.call(Features(responses)).reshape(responses.Length);
+        return (rewards.narrow(0, 0, batch.Count), rewards.narrow(0, batch.Count, batch.Count));
+    }
+
+    /// <summary>Encodings of the responses: through the encoder, or from the cache of a frozen encoder.</summary>
+    private Tensor Features(IReadOnlyList<Response> responses)
+    {
+        ISequenceEncoder encoder = _encoder!;
+        if (Options.TrainEncoder)
+        {
+            return encoder.Encode(responses);
+        }
+        List<Response> missing = [.. responses.Where(r => !_frozenEncodings.ContainsKey(Key(r))).DistinctBy(Key)];
+        if (missing.Count > 0)
+        {
+            using var noGrad = no_grad();
+            encoder.Module.eval();
+            for (int start = 0; start < missing.Count; start += Options.ScoreBatchSize)
+            {
+                List<Response> chunk = [.. missing.Skip(start).Take(Options.ScoreBatchSize)];
+                using var encoded = encoder.Encode(chunk);
+                float[] values = encoded.ToArray<float>();
+                for (int i = 0; i < chunk.Count; i++)
+                {
+                    _frozenEncodings[Key(chunk[i])] = values.AsSpan(i * encoder.Dimension, encoder.Dimension).ToArray();
+                }
+            }
+        }
+        var data = new float[responses.Count * encoder.Dimension];
+        for (int i = 0; i < responses.Count; i++)
+        {
+            _frozenEncodings[Key(responses[i])].CopyTo(data, i * encoder.Dimension);
+        }
+        return tensor(data, [responses.Count, encoder.Dimension]);
+    }
+
+    private static string Key(Response response) =>
+        response.TokenIds is { } ids
+            ? string.Concat(response.Prompt.Text, "\u0001", string.Join(',', ids.Select(i => i.ToString(CultureInfo.InvariantCulture))))
+            : string.Concat(response.Prompt.Text, "\u0000", response.Text);
+
+    private (double Loss, double Accuracy) Evaluate(IReadOnlyList<PairwiseFeedback> pairs, CancellationToken ct)
+    {
+        Response[] responses = [.. pairs.Select(p => p.First), .. pairs.Select(p => p.Second)];
+        double[] raw = RawScores(responses, ct);
+        double loss = 0, correct = 0, decided = 0;
+        for (int i = 0; i < pairs.Count; i++)
+        {
+            double margin = raw[i] - raw[pairs.Count + i];
+            double p = BradleyTerryLoss.Probability(margin, Options.RandomAnswerRate);
+            double y = pairs[i].PreferFirst;
+            loss -= Options.RandomAnswerRate == 0
+                ? (y * LogSigmoid(margin)) + ((1 - y) * LogSigmoid(-margin))
+                : (y * Math.Log(p)) + ((1 - y) * Math.Log(1 - p));
+            if (y != 0.5)
+            {
+                decided++;
+                correct += (margin > 0) == (y > 0.5) && margin != 0 ? 1 : 0;
+            }
+        }
+        return (loss / pairs.Count, decided == 0 ? double.NaN : correct / decided);
+    }
+
+    private static double LogSigmoid(double x) => x >= 0 ? -Math.Log(1 + Math.Exp(-x)) : x - Math.Log(1 + Math.Exp(x));
+
+    /// <summary>How many decided labels the rewards order the same way, and how many labels were decided (ties excluded).</summary>
+    private static (double Correct, double Decided) Agreement(IReadOnlyList<PairwiseFeedback> batch, float[] first, float[] second)
+    {
+        double correct = 0, decided = 0;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (batch[i].PreferFirst == 0.5)
+            {
+                continue;
+            }
+            decided++;
+            float margin = first[i] - second[i];
+            correct += margin != 0 && (margin > 0) == (batch[i].PreferFirst > 0.5) ? 1 : 0;
+        }
+        return (correct, decided);
+    }
+
+    private void Normalise(IReadOnlyList<PairwiseFeedback> pairs, CancellationToken ct)
+    {
+        List<Response> reference = [.. pairs.SelectMany(p => new[] { p.First, p.Second }).DistinctBy(Key)];
+        double[] raw = RawScores(reference, ct);
+        double mean = raw.Average();
+        double variance = raw.Sum(r => (r - mean) * (r - mean)) / raw.Length;
+        _offset = mean;
+        _scale = variance > 1e-12 ? Math.Sqrt(variance) : 1;
+    }
+
+    private void SetTraining(bool training)
+    {
+        _head?.train(training);
+        _encoder?.Module.train(training && Options.TrainEncoder);
+    }
+
+    private IEnumerable<KeyValuePair<string, Tensor>> StateEntries() =>
+        _head!.state_dict().Select(kv => KeyValuePair.Create("head." + kv.Key, kv.Value))
+            .Concat(Options.TrainEncoder ? _encoder!.Module.state_dict().Select(kv => KeyValuePair.Create("encoder." + kv.Key, kv.Value)) : []);
+
+    private Dictionary<string, Tensor> CopyState()
+    {
+        using var noGrad = no_grad();
+        return StateEntries().ToDictionary(kv => kv.Key, kv => kv.Value.clone().DetachFromDisposeScope(), StringComparer.Ordinal);
+    }
+
+    private void RestoreState(Dictionary<string, Tensor> state)
+    {
+        _head!.load_state_dict(Strip(state, "head."));
+        if (Options.TrainEncoder)
+        {
+            _encoder!.Module.load_state_dict(Strip(state, "encoder."));
+        }
+    }
+
+    private static Dictionary<string, Tensor> Strip(Dictionary<string, Tensor> state, string prefix) =>
+        state.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value, StringComparer.Ordinal);
+
+    private static void DisposeState(Dictionary<string, Tensor>? state)
+    {
+        foreach (Tensor t in state?.Values ?? Enumerable.Empty<Tensor>())
+        {
+            t.Dispose();
+        }
+    }
+
+    private void DisposeNetworks()
+    {
+        _head?.Dispose();
+        _head = null;
+        (_encoder as IDisposable)?.Dispose();
+        _encoder?.Module.Dispose();
+        _encoder = null;
+        _frozenEncodings.Clear();
+    }
+}
+
+/// <summary>The metric names one model's training logs under (an ensemble's members log under their own).</summary>
+/// <param name="Loss">Training loss per epoch.</param>
+/// <param name="Accuracy">Training accuracy per epoch.</param>
+/// <param name="ValidationLoss">Validation loss per epoch.</param>
+/// <param name="ValidationAccuracy">Validation accuracy per epoch.</param>
+internal sealed record RewardMetrics(string Loss, string Accuracy, string ValidationLoss, string ValidationAccuracy)
+{
+    public static RewardMetrics Default { get; } = new(MetricNames.RewardModelLoss, MetricNames.RewardModelAccuracy, "rm/val_loss", MetricNames.RewardModelValidationAccuracy);
+
+    public static RewardMetrics Member(int index) => new(
+        $"rm/member{index}/loss", $"rm/member{index}/accuracy", $"rm/member{index}/val_loss", $"rm/member{index}/val_accuracy");
+}

@@ -25,9 +25,9 @@ public sealed class EvaluateRewardModelOptions
 
     /// <summary>
     /// The highest difficulty counted as checkable, for <c>rm_eval/accuracy_checkable</c> and <c>_uncheckable</c>
-    /// (default: everything; <see cref="double.MaxValue"/> stands for +∞, which the host's JSON cannot store).
+    /// (default 1e6: everything, as the simulated human's option).
     /// </summary>
-    public double VerificationLimit { get; set; } = double.MaxValue;
+    public double VerificationLimit { get; set; } = 1e6;
 
     /// <summary>Sampling temperature of the policy.</summary>
     [Range(0.0, 10.0)]

@@ -60,6 +60,9 @@ public sealed class EvaluateOptions
 /// <param name="options">The stage's options.</param>
 public sealed class EvaluateStage(EvaluateOptions options) : IStage
 {
+    /// <summary>The metric holding how many responses each policy was measured on.</summary>
+    public const string ResponsesMetric = "gold/responses";
+
     /// <summary>The artifact key of the base policy's results (and the artifact key of the base policy itself is <see cref="BasePolicyKey"/>).</summary>
     public const string BaseKey = "evaluate/base";
     /// <summary>The artifact key of the current policy's results.</summary>
@@ -111,7 +114,11 @@ public sealed class EvaluateStage(EvaluateOptions options) : IStage
         {
             IReadOnlyList<Response> responses = await policy.GenerateAsync(prompts, generation, ct).ConfigureAwait(false);
             List<GoldEvaluation> evaluations = [.. responses.Select(gold.Evaluate)];
-            var metrics = new Dictionary<string, double>(TaskMetrics.MeasureResponses(evaluations, options.VerificationLimit), StringComparer.Ordinal);
+            var metrics = new Dictionary<string, double>(TaskMetrics.MeasureResponses(evaluations, options.VerificationLimit), StringComparer.Ordinal)
+            {
+                // The sample size, so a report can say whether a change is larger than its noise.
+                [ResponsesMetric] = evaluations.Count,
+            };
             IReadOnlyList<double>? proxy = null;
             if (reward is not null)
             {

@@ -1,0 +1,98 @@
+using System.Reflection;
+using System.Text.Json.Nodes;
+using AlignFx.Abstractions.Plugins;
+using AlignFx.Abstractions.Runs;
+using AlignFx.Abstractions.Tasks;
+using AlignFx.Host.Manifests;
+using AlignFx.Host.Plugins;
+using AlignFx.Host.Runner;
+using AlignFx.Host.Store;
+using AlignFx.Ppo.Evaluation;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AlignFx.Ppo.Tests.Pipelines;
+
+/// <summary>
+/// examples/quickstart.json at a smaller size (shorter pretraining, half the labels, half the PPO steps), through the
+/// host's runner with the built plugins: RLHF against the flawed evaluator's reward model hacks the reward.
+/// </summary>
+public sealed class QuickstartTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("alignfx-quickstart-").FullName;
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task The_proxy_reward_climbs_while_gold_accuracy_falls_and_the_report_says_so()
+    {
+        JsonObject manifest = Smaller(JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "examples", "quickstart.json")),
+            documentOptions: new() { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })!.AsObject());
+        string path = Path.Combine(_dir, "quickstart-small.json");
+        File.WriteAllText(path, manifest.ToJsonString());
+        IComponentCatalog catalog = LoadCatalog();
+        ManifestResult<PipelineManifest> loaded = ManifestLoader.LoadPipeline(path, catalog);
+        Assert.True(loaded.IsValid, loaded.FormatErrors());
+        using RunStore store = RunStore.Open(Path.Combine(_dir, "runs", "alignfx.db"));
+        var runner = new PipelineRunner(catalog, store, NullLoggerFactory.Instance, TextWriter.Null);
+
+        RunOutcome outcome = await runner.RunAsync(loaded.Value!, cancellation: TestContext.Current.CancellationToken);
+
+        Assert.True(outcome.Status == RunStatus.Completed, outcome.Error);
+        var before = outcome.Artifacts.Get<EvaluationResults>(EvaluateStage.BaseKey).Metrics;
+        var after = outcome.Artifacts.Get<EvaluationResults>(EvaluateStage.FinalKey).Metrics;
+        foreach (string metric in new[] { MetricNames.ProxyRewardMean, TaskMetrics.Accuracy, TaskMetrics.AccuracyCheckable, TaskMetrics.AccuracyUncheckable, TaskMetrics.ConfidentWhenWrong })
+        {
+            output.WriteLine($"{metric}: {before[metric]:0.###} -> {after[metric]:0.###}");
+        }
+        // The reward model (in units of its own standard deviation) is pleased ...
+        Assert.True(after[MetricNames.ProxyRewardMean] - before[MetricNames.ProxyRewardMean] > 1.0);
+        // ... by a policy that sounds sure of itself whether or not it is right ...
+        Assert.True(after[TaskMetrics.ConfidentWhenWrong] - before[TaskMetrics.ConfidentWhenWrong] > 0.4);
+        // ... and is right less often.
+        Assert.True(after[TaskMetrics.Accuracy] < before[TaskMetrics.Accuracy] - 0.05);
+        string summary = File.ReadAllText(Path.Combine(store.GetRunFolder(outcome.RunId), "report", "summary.md"));
+        Assert.Contains("Reward hacking detected (held-out evaluation, base → final)", summary, StringComparison.Ordinal);
+        // During optimisation the proxy climbs from the first evaluation to the last while gold accuracy falls.
+        var proxy = store.GetMetricSeries(outcome.RunId, "eval/proxy_reward");
+        var gold = store.GetMetricSeries(outcome.RunId, TaskMetrics.Accuracy);
+        Assert.True(proxy[^1].Value > proxy[0].Value && gold[^1].Value < gold[0].Value,
+            $"proxy {proxy[0].Value} -> {proxy[^1].Value}, gold {gold[0].Value} -> {gold[^1].Value}");
+    }
+
+    /// <summary>The quickstart with less pretraining, half the labels and a smaller reward-model evaluation (PPO as it is).</summary>
+    private static JsonObject Smaller(JsonObject manifest)
+    {
+        manifest["name"] = "quickstart-small";
+        JsonArray stages = manifest["stages"]!.AsArray();
+        JsonObject Stage(string name) => stages.Single(s => (string?)s!["stage"] == name)!.AsObject();
+        Stage("pretrain")["steps"] = 700;
+        Stage("collect-feedback")["labels"] = 1000;
+        Stage("evaluate-reward-model")["pairs"] = 100;
+        Stage("optimize")["evaluationPrompts"] = 100;
+        return manifest;
+    }
+
+    private static IComponentCatalog LoadCatalog()
+    {
+        string configuration = typeof(QuickstartTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Framework.sln")))
+        {
+            root = Path.GetDirectoryName(root.TrimEnd(Path.DirectorySeparatorChar)) ?? throw new InvalidOperationException("repository root not found");
+        }
+        string plugins = Path.Combine(root, "src", "Framework.Host", "bin", configuration, "net10.0", "plugins");
+        var catalog = PluginCatalog.Load([.. new[] { "Tasks", "Feedback", "LanguageModels", "RewardModels", "Ppo" }.Select(p => Path.Combine(plugins, p))], includeBuiltIn: false);
+        Assert.Empty(catalog.Errors);
+        return catalog;
+    }
+}

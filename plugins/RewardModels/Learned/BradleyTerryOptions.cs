@@ -20,15 +20,15 @@ public sealed class BradleyTerryOptions
 
     /// <summary>Passes over the training labels.</summary>
     [Range(1, 10_000)]
-    public int Epochs { get; set; } = 4;
+    public int Epochs { get; set; } = 20;
 
     /// <summary>Pairs per optimisation step.</summary>
     [Range(1, 65_536)]
     public int BatchSize { get; set; } = 32;
 
-    /// <summary>AdamW learning rate.</summary>
+    /// <summary>AdamW learning rate (the default suits the frozen-encoder probe; fine-tuning the encoder wants about 1e-4).</summary>
     [Range(1e-8, 10.0)]
-    public double LearningRate { get; set; } = 1e-3;
+    public double LearningRate { get; set; } = 1e-2;
 
     /// <summary>AdamW (decoupled) weight decay.</summary>
     [Range(0.0, 10.0)]
@@ -44,13 +44,21 @@ public sealed class BradleyTerryOptions
 
     /// <summary>Stop after this many epochs without a lower validation loss, keeping the best weights (0: never stop early).</summary>
     [Range(0, 10_000)]
-    public int Patience { get; set; } = 2;
+    public int Patience { get; set; } = 3;
 
     /// <summary>
     /// Fine-tune the encoder with the head (true, as InstructGPT does), or keep it frozen and train the head alone on
-    /// cached encodings (a linear probe: much faster, for sweeps and ensembles).
+    /// cached encodings (false: a linear probe, the default). On 2,000 labels of the arithmetic task fine-tuning took 20×
+    /// longer and generalised worse (held-out gold accuracy 0.57 against 0.65 for the probe with likelihood features).
     /// </summary>
-    public bool TrainEncoder { get; set; } = true;
+    public bool TrainEncoder { get; set; }
+
+    /// <summary>
+    /// Give the head, next to the encoding, a frozen copy of the policy's total and mean log-probability of the
+    /// response (when the policy can score tokens). The trunk's last-token state hardly encodes whether an answer is
+    /// right, while the policy's surprise at it does; without this the model learns style, not correctness.
+    /// </summary>
+    public bool LikelihoodFeatures { get; set; } = true;
 
     /// <summary>How scores are normalised after training.</summary>
     public RewardNormalization Normalization { get; set; } = RewardNormalization.TrainingResponses;

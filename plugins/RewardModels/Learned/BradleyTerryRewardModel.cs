@@ -23,7 +23,9 @@ namespace AlignFx.RewardModels;
 public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrainableRewardModel, IPolicyInitialisedRewardModel, IDisposable
 {
     private readonly Dictionary<string, float[]> _frozenEncodings = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, float[]> _likelihoods = new(StringComparer.Ordinal);
     private ISequenceEncoder? _encoder;
+    private ITrainablePolicy? _likelihoodScorer;
     private Linear? _head;
     private double _offset;
     private double _scale = 1;
@@ -46,7 +48,19 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
         ArgumentNullException.ThrowIfNull(source);
         DisposeNetworks();
         _encoder = source.CreateEncoder();
+        // A frozen copy of the policy scores each response's tokens: its likelihood is a feature the head can weigh.
+        if (Options.LikelihoodFeatures && source is ITrainablePolicy policy && policy.Snapshot() is ITrainablePolicy frozen)
+        {
+            _likelihoodScorer = frozen;
+        }
     }
+
+    /// <summary>Whether the head sees the frozen policy's likelihood of each response (see <see cref="BradleyTerryOptions.LikelihoodFeatures"/>).</summary>
+    public bool UsesLikelihoodFeatures => _likelihoodScorer is not null;
+
+    private int FeatureDimension => _encoder!.Dimension + (_likelihoodScorer is null ? 0 : LikelihoodFeatureCount);
+
+    private const int LikelihoodFeatureCount = 2;
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The data holds no pairwise labels, or the model was not initialised.</exception>
@@ -109,7 +123,7 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
         _frozenEncodings.Clear();
         _offset = 0;
         _scale = 1;
-        _head = nn.Linear(encoder.Dimension, 1, generator: new Generator(context.DeriveSeed(seedStream + "/head")));
+        _head = nn.Linear(FeatureDimension, 1, generator: new Generator(context.DeriveSeed(seedStream + "/head")));
         ValidationPairs = [.. validation];
         List<nn.Parameter> parameters = [.. _head.parameters(), .. Options.TrainEncoder ? encoder.Module.parameters() : []];
         using var optimizer = optim.AdamW(parameters, Options.LearningRate, weight_decay: Options.WeightDecay);
@@ -226,8 +240,51 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
         return (rewards.narrow(0, 0, batch.Count), rewards.narrow(0, batch.Count, batch.Count));
     }
 
-    /// <summary>Encodings of the responses: through the encoder, or from the cache of a frozen encoder.</summary>
+    /// <summary>The head's input: the encodings, followed by the likelihood features when the model uses them.</summary>
     private Tensor Features(IReadOnlyList<Response> responses)
+    {
+        Tensor encodings = Encodings(responses);
+        if (_likelihoodScorer is null)
+        {
+            return encodings;
+        }
+        using var likelihoods = Likelihoods(responses);
+        return cat([encodings, likelihoods], 1);
+    }
+
+    /// <summary>
+    /// [batch, 2]: the frozen policy's total and mean log-probability of each response's tokens (cached: the scorer
+    /// never changes). The total is scaled by 1/10 to sit in the encodings' range.
+    /// </summary>
+    private Tensor Likelihoods(IReadOnlyList<Response> responses)
+    {
+        ITrainablePolicy scorer = _likelihoodScorer!;
+        List<Response> missing = [.. responses.Where(r => !_likelihoods.ContainsKey(Key(r))).DistinctBy(Key)];
+        using (no_grad())
+        {
+            for (int start = 0; start < missing.Count; start += Options.ScoreBatchSize)
+            {
+                List<Response> chunk = [.. missing.Skip(start).Take(Options.ScoreBatchSize)];
+                using var scope = NewDisposeScope();
+                TokenScores scores = scorer.ScoreTokens(chunk);
+                float[] totals = (scores.LogProbs * scores.Mask).sum(1).ToArray<float>();
+                float[] counts = scores.Mask.sum(1).ToArray<float>();
+                for (int i = 0; i < chunk.Count; i++)
+                {
+                    _likelihoods[Key(chunk[i])] = [totals[i] / 10, totals[i] / Math.Max(1, counts[i])];
+                }
+            }
+        }
+        var data = new float[responses.Count * LikelihoodFeatureCount];
+        for (int i = 0; i < responses.Count; i++)
+        {
+            _likelihoods[Key(responses[i])].CopyTo(data, i * LikelihoodFeatureCount);
+        }
+        return tensor(data, [responses.Count, LikelihoodFeatureCount]);
+    }
+
+    /// <summary>Encodings of the responses: through the encoder, or from the cache of a frozen encoder.</summary>
+    private Tensor Encodings(IReadOnlyList<Response> responses)
     {
         ISequenceEncoder encoder = _encoder!;
         if (Options.TrainEncoder)
@@ -358,6 +415,9 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
         _encoder?.Module.Dispose();
         _encoder = null;
         _frozenEncodings.Clear();
+        (_likelihoodScorer as IDisposable)?.Dispose();
+        _likelihoodScorer = null;
+        _likelihoods.Clear();
     }
 }
 

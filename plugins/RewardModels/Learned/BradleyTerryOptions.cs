@@ -57,8 +57,10 @@ public sealed class BradleyTerryOptions
     /// Give the head, next to the encoding, a frozen copy of the policy's total and mean log-probability of the
     /// response (when the policy can score tokens). The trunk's last-token state hardly encodes whether an answer is
     /// right, while the policy's surprise at it does; without this the model learns style, not correctness.
+    /// Off by default: the standard reward model is the encoder and a scalar head, and a reward that reads the base
+    /// policy's likelihood also pays the optimised policy for staying close to it (a second KL-like term).
     /// </summary>
-    public bool LikelihoodFeatures { get; set; } = true;
+    public bool LikelihoodFeatures { get; set; }
 
     /// <summary>How scores are normalised after training.</summary>
     public RewardNormalization Normalization { get; set; } = RewardNormalization.TrainingResponses;

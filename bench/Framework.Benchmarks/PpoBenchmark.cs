@@ -6,6 +6,7 @@ using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;
 using AlignFx.LanguageModels;
 using AlignFx.Ppo;
+using AlignFx.RewardModels.Composed;
 using AlignFx.Tasks.Arithmetic;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -24,15 +25,16 @@ internal sealed class PpoBenchmark : IBenchmarkSuite
 
     public string Name => "ppo";
 
-    public string Description => "ppo optimiser on the default gpt + value head, batch 64: tokens/s per step (rollout + update) and memory over a long run";
+    public string Description => "ppo optimiser on the quickstart's gpt + value head, batch 64: tokens/s per step (rollout + update) and memory over a long run";
 
     public int Run(BenchmarkSettings settings, TextWriter output)
     {
         var seed = new BenchContext(1);
-        var task = new ArithmeticTask(new ArithmeticOptions(), seed);
-        using var policy = new GptPolicy(new GptOptions { ValueHead = true }, seed, task);
-        var reward = new GoldReward(task);
-        output.WriteLine(Format($"# ppo: gpt defaults + value head ({policy.Model.ParameterCount} parameters), batch {Batch}, 4 epochs x 1 minibatch, 48 new tokens; {(settings.UseMinimum ? "fastest" : "median")} of {settings.Rounds} rounds of {StepsPerRound} steps after 1 warm-up round"));
+        // The quickstart's task and policy shape (examples/quickstart.json), with random weights.
+        var task = new ArithmeticTask(new ArithmeticOptions { Operators = "+-", HardDigits = 1, HardOperations = 2 }, seed);
+        using var policy = new GptPolicy(new GptOptions { Layers = 2, DModel = 96, Heads = 4, ValueHead = true }, seed, task);
+        var reward = new GoldReward(new GoldRewardOptions(), task);
+        output.WriteLine(Format($"# ppo: the quickstart's gpt (2 layers, d 96, 4 heads) + value head ({policy.Model.ParameterCount} parameters), batch {Batch}, 4 epochs x 1 minibatch, 48 new tokens; {(settings.UseMinimum ? "fastest" : "median")} of {settings.Rounds} rounds of {StepsPerRound} steps after 1 warm-up round"));
         var request = new OptimizationRequest(policy, reward, task.GetPrompts(TaskSplits.Train));
 
         if (settings.Includes("step"))
@@ -67,12 +69,6 @@ internal sealed class PpoBenchmark : IBenchmarkSuite
     private static PpoOptions Options(int steps) => new() { Steps = steps, BatchSize = Batch, MaxNewTokens = 48, EvaluateEvery = 1_000_000 };
 
     private static string Format(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
-
-    private sealed class GoldReward(ArithmeticTask task) : IRewardModel
-    {
-        public Task<IReadOnlyList<double>> ScoreAsync(IReadOnlyList<Response> responses, CancellationToken ct) =>
-            Task.FromResult<IReadOnlyList<double>>([.. responses.Select(r => task.Gold!.Evaluate(r).Score)]);
-    }
 
     /// <summary>Keeps the per-step metrics the suite needs; with memory tracking, samples heap and working set once per step.</summary>
     private sealed class Sink(Func<bool> trackMemory) : IMetricSink

@@ -5,6 +5,7 @@ using AlignFx.Abstractions.Rewards;
 using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;
 using AlignFx.LanguageModels;
+using AlignFx.RewardModels.Composed;
 
 namespace AlignFx.Ppo.Tests.Optimizers;
 
@@ -26,7 +27,7 @@ public sealed class PpoTrainingTests(SmallPolicy small) : IClassFixture<SmallPol
         var task = small.Task;
         var policy = small.Load();
         var context = new TestStageContext(seed, task, policy);
-        var request = new OptimizationRequest(policy, reward ?? new GoldReward(task.Gold!), task.GetPrompts(TaskSplits.Train))
+        var request = new OptimizationRequest(policy, reward ?? new GoldReward(new GoldRewardOptions(), task), task.GetPrompts(TaskSplits.Train))
         {
             Gold = task.Gold,
             EvaluationPrompts = task.GetPrompts(TaskSplits.Validation),
@@ -161,7 +162,7 @@ public sealed class PpoTrainingTests(SmallPolicy small) : IClassFixture<SmallPol
         var task = small.Task;
         using var policy = new GptPolicy(new GptOptions { Layers = 1, DModel = 16, Heads = 2, Context = 64 }, new TestRunContext(1), task);
         var context = new TestStageContext(1, task, policy);
-        var request = new OptimizationRequest(policy, new GoldReward(task.Gold!), task.GetPrompts(TaskSplits.Train));
+        var request = new OptimizationRequest(policy, new GoldReward(new GoldRewardOptions(), task), task.GetPrompts(TaskSplits.Train));
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new PpoOptimizer(Fast(1)).OptimizeAsync(request, context, TestContext.Current.CancellationToken));
         Assert.Contains("valueHead", error.Message, StringComparison.Ordinal);
     }
@@ -176,7 +177,7 @@ public sealed class PpoTrainingTests(SmallPolicy small) : IClassFixture<SmallPol
         using var context = new TestStageContext(3, task, policy, r => r.Name switch
         {
             "ppo" => new PpoOptimizer(ppo),
-            "gold-test" => new GoldReward(task.Gold!),
+            "gold-test" => new GoldReward(new GoldRewardOptions(), task),
             _ => throw new InvalidOperationException(r.Name),
         });
         var stage = new OptimizeStage(new OptimizeOptions { Reward = new ComponentRef { Name = "gold-test" }, EvaluationPrompts = 16, VerificationLimit = 0.5 });

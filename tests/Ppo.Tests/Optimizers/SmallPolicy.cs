@@ -1,6 +1,3 @@
-using AlignFx.Abstractions.Policies;
-using AlignFx.Abstractions.Rewards;
-using AlignFx.Abstractions.Tasks;
 using AlignFx.LanguageModels;
 using AlignFx.Tasks.Arithmetic;
 
@@ -52,11 +49,4 @@ public sealed class SmallPolicy : IDisposable
         {
         }
     }
-}
-
-/// <summary>The task's gold score as the reward (the RewardModels plugin's gold reward is written in parallel).</summary>
-internal sealed class GoldReward(IGoldEvaluator gold) : IRewardModel
-{
-    public Task<IReadOnlyList<double>> ScoreAsync(IReadOnlyList<Response> responses, CancellationToken ct) =>
-        Task.FromResult<IReadOnlyList<double>>([.. responses.Select(r => gold.Evaluate(r).Score)]);
 }

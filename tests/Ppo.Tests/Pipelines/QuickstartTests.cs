@@ -1,10 +1,8 @@
-using System.Reflection;
 using System.Text.Json.Nodes;
 using AlignFx.Abstractions.Plugins;
 using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;
 using AlignFx.Host.Manifests;
-using AlignFx.Host.Plugins;
 using AlignFx.Host.Runner;
 using AlignFx.Host.Store;
 using AlignFx.Ppo.Evaluation;
@@ -39,7 +37,7 @@ public sealed class QuickstartTests(ITestOutputHelper output) : IDisposable
             documentOptions: new() { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })!.AsObject());
         string path = Path.Combine(_dir, "quickstart-small.json");
         File.WriteAllText(path, manifest.ToJsonString());
-        IComponentCatalog catalog = LoadCatalog();
+        IComponentCatalog catalog = BuiltPlugins.Catalog();
         ManifestResult<PipelineManifest> loaded = ManifestLoader.LoadPipeline(path, catalog);
         Assert.True(loaded.IsValid, loaded.FormatErrors());
         using RunStore store = RunStore.Open(Path.Combine(_dir, "runs", "alignfx.db"));
@@ -80,19 +78,5 @@ public sealed class QuickstartTests(ITestOutputHelper output) : IDisposable
         Stage("evaluate-reward-model")["pairs"] = 100;
         Stage("optimize")["evaluationPrompts"] = 100;
         return manifest;
-    }
-
-    private static IComponentCatalog LoadCatalog()
-    {
-        string configuration = typeof(QuickstartTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Framework.sln")))
-        {
-            root = Path.GetDirectoryName(root.TrimEnd(Path.DirectorySeparatorChar)) ?? throw new InvalidOperationException("repository root not found");
-        }
-        string plugins = Path.Combine(root, "src", "Framework.Host", "bin", configuration, "net10.0", "plugins");
-        var catalog = PluginCatalog.Load([.. new[] { "Tasks", "Feedback", "LanguageModels", "RewardModels", "Ppo" }.Select(p => Path.Combine(plugins, p))], includeBuiltIn: false);
-        Assert.Empty(catalog.Errors);
-        return catalog;
     }
 }

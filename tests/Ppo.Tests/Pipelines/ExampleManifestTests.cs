@@ -1,0 +1,25 @@
+using AlignFx.Host.Manifests;
+
+namespace AlignFx.Ppo.Tests.Pipelines;
+
+/// <summary>Every pipeline manifest in examples/ binds against the built plugins: a user's first command is never refused.</summary>
+public sealed class ExampleManifestTests
+{
+    public static TheoryData<string> Examples() =>
+        [.. Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "examples"), "*.json").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)];
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public void The_example_is_a_valid_pipeline(string file)
+    {
+        var manifest = ManifestLoader.LoadPipeline(Path.Combine(AppContext.BaseDirectory, "examples", file), BuiltPlugins.Catalog());
+        Assert.True(manifest.IsValid, manifest.FormatErrors());
+    }
+
+    [Fact]
+    public void The_examples_named_by_the_issues_are_there()
+    {
+        var files = Examples().Select(row => row.Data).ToHashSet(StringComparer.Ordinal);
+        Assert.Superset(new HashSet<string>(StringComparer.Ordinal) { "quickstart.json", "overoptimisation.json", "reward-model.json", "reward-ensembles.json", "constrained-ppo.json" }, files);
+    }
+}

@@ -25,15 +25,7 @@ public sealed class PipelineTests(ITestOutputHelper output) : IDisposable
 
     private static IComponentCatalog LoadCatalog()
     {
-        string configuration = typeof(PipelineTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Framework.sln")))
-        {
-            root = Path.GetDirectoryName(root.TrimEnd(Path.DirectorySeparatorChar)) ?? throw new InvalidOperationException("repository root not found");
-        }
-        string plugins = Path.Combine(root, "src", "Framework.Host", "bin", configuration, "net10.0", "plugins");
-        var catalog = PluginCatalog.Load([Path.Combine(plugins, "Tasks"), Path.Combine(plugins, "LanguageModels")], includeBuiltIn: false);
-        Assert.Empty(catalog.Errors);
+        var catalog = BuiltPlugins.Load("Tasks", "LanguageModels");
         return catalog;
     }
 

@@ -37,7 +37,7 @@ public sealed class QuickstartTests(ITestOutputHelper output) : IDisposable
             documentOptions: new() { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })!.AsObject());
         string path = Path.Combine(_dir, "quickstart-small.json");
         File.WriteAllText(path, manifest.ToJsonString());
-        IComponentCatalog catalog = BuiltPlugins.Catalog();
+        IComponentCatalog catalog = BuiltPlugins.Load("Tasks", "Feedback", "LanguageModels", "RewardModels", "Ppo");
         ManifestResult<PipelineManifest> loaded = ManifestLoader.LoadPipeline(path, catalog);
         Assert.True(loaded.IsValid, loaded.FormatErrors());
         using RunStore store = RunStore.Open(Path.Combine(_dir, "runs", "alignfx.db"));

@@ -32,15 +32,7 @@ public sealed class ManifestTests : IDisposable
 
     private static readonly Lazy<IComponentCatalog> Catalog = new(() =>
     {
-        string configuration = typeof(ManifestTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Framework.sln")))
-        {
-            root = Path.GetDirectoryName(root.TrimEnd(Path.DirectorySeparatorChar)) ?? throw new InvalidOperationException("repository root not found");
-        }
-        string plugins = Path.Combine(root, "src", "Framework.Host", "bin", configuration, "net10.0", "plugins");
-        var catalog = PluginCatalog.Load([Path.Combine(plugins, "Tasks"), Path.Combine(plugins, "RewardModels")], includeBuiltIn: false);
-        Assert.Empty(catalog.Errors);
+        var catalog = BuiltPlugins.Load("Tasks", "RewardModels");
         return new CatalogWithTestParts(catalog);
     });
 

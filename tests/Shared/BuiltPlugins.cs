@@ -1,13 +1,16 @@
 using System.Reflection;
-using AlignFx.Abstractions.Plugins;
 using AlignFx.Host.Plugins;
 
-namespace AlignFx.Ppo.Tests.Pipelines;
+namespace AlignFx.Testing;
 
-/// <summary>The repository's plugins as built into the host's plugin folder (building this test project builds them).</summary>
+/// <summary>
+/// The repository's plugins as built into the host's plugin folder (a test project that references a plugin builds
+/// it there), loaded the way <c>alignfx</c> loads them. Linked into the test projects that run manifests.
+/// </summary>
 internal static class BuiltPlugins
 {
-    public static IComponentCatalog Catalog()
+    /// <summary>A catalog of the named plugin folders (<c>Tasks</c>, <c>Feedback</c>, ...); fails the test if one is refused.</summary>
+    public static PluginCatalog Load(params string[] names)
     {
         string configuration = typeof(BuiltPlugins).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
         string root = AppContext.BaseDirectory;
@@ -16,7 +19,7 @@ internal static class BuiltPlugins
             root = Path.GetDirectoryName(root.TrimEnd(Path.DirectorySeparatorChar)) ?? throw new InvalidOperationException("repository root not found");
         }
         string plugins = Path.Combine(root, "src", "Framework.Host", "bin", configuration, "net10.0", "plugins");
-        var catalog = PluginCatalog.Load([.. new[] { "Tasks", "Feedback", "LanguageModels", "RewardModels", "Ppo" }.Select(p => Path.Combine(plugins, p))], includeBuiltIn: false);
+        var catalog = PluginCatalog.Load([.. names.Select(name => Path.Combine(plugins, name))], includeBuiltIn: false);
         Assert.Empty(catalog.Errors);
         return catalog;
     }

@@ -54,9 +54,11 @@ public sealed class BradleyTerryOptions
     public bool TrainEncoder { get; set; }
 
     /// <summary>
-    /// Give the head, next to the encoding, a frozen copy of the policy's total and mean log-probability of the
-    /// response (when the policy can score tokens). The trunk's last-token state hardly encodes whether an answer is
-    /// right, while the policy's surprise at it does; without this the model learns style, not correctness.
+    /// Give the head, next to the encoding, four features of a frozen copy of the policy (when it can score tokens):
+    /// its total and mean log-probability of the response, and its total and largest excess surprisal
+    /// (−log π − H(π) per token: large where the policy was sure and the response says otherwise, as at a wrong digit;
+    /// near 0 at a choice of tone). The trunk's last-token state hardly encodes whether an answer is right, while the
+    /// policy's surprise at it does; without this the model learns style, not correctness.
     /// Off by default: the standard reward model is the encoder and a scalar head, and a reward that reads the base
     /// policy's likelihood also pays the optimised policy for staying close to it (a second KL-like term).
     /// </summary>

@@ -60,7 +60,7 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
 
     private int FeatureDimension => _encoder!.Dimension + (_likelihoodScorer is null ? 0 : LikelihoodFeatureCount);
 
-    private const int LikelihoodFeatureCount = 2;
+    private const int LikelihoodFeatureCount = 4;
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The data holds no pairwise labels, or the model was not initialised.</exception>
@@ -253,8 +253,11 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
     }
 
     /// <summary>
-    /// [batch, 2]: the frozen policy's total and mean log-probability of each response's tokens (cached: the scorer
-    /// never changes). The total is scaled by 1/10 to sit in the encodings' range.
+    /// [batch, 4]: the frozen policy's log-probability of each response's tokens (total and mean) and its excess
+    /// surprisal, −log π(token) − H(π) per token (total and largest), cached since the scorer never changes. The excess
+    /// is about 0 where the policy was unsure what comes next (tone, padding) and large where it was sure and the
+    /// response says something else (a wrong digit), so it separates a wrong answer from a merely unusual style. Totals
+    /// are scaled by 1/10 to sit in the encodings' range.
     /// </summary>
     private Tensor Likelihoods(IReadOnlyList<Response> responses)
     {
@@ -267,11 +270,13 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
                 List<Response> chunk = [.. missing.Skip(start).Take(Options.ScoreBatchSize)];
                 using var scope = NewDisposeScope();
                 TokenScores scores = scorer.ScoreTokens(chunk);
-                float[] totals = (scores.LogProbs * scores.Mask).sum(1).ToArray<float>();
-                float[] counts = scores.Mask.sum(1).ToArray<float>();
+                float[] logProbs = scores.LogProbs.ToArray<float>();
+                float[] entropy = scores.Entropy.ToArray<float>();
+                float[] mask = scores.Mask.ToArray<float>();
+                int length = (int)scores.LogProbs.shape[1];
                 for (int i = 0; i < chunk.Count; i++)
                 {
-                    _likelihoods[Key(chunk[i])] = [totals[i] / 10, totals[i] / Math.Max(1, counts[i])];
+                    _likelihoods[Key(chunk[i])] = LikelihoodFeatures(logProbs.AsSpan(i * length, length), entropy.AsSpan(i * length, length), mask.AsSpan(i * length, length));
                 }
             }
         }
@@ -281,6 +286,31 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
             _likelihoods[Key(responses[i])].CopyTo(data, i * LikelihoodFeatureCount);
         }
         return tensor(data, [responses.Count, LikelihoodFeatureCount]);
+    }
+
+    /// <summary>One response's likelihood features from its per-token scores: [total/10, mean, −(total excess surprisal)/10, −(largest excess surprisal)], where a token's excess surprisal is −log π − H(π) at its step; padding (mask 0) is skipped.</summary>
+    /// <param name="logProbs">log π(token | prefix) per position.</param>
+    /// <param name="entropy">The entropy of π at each position.</param>
+    /// <param name="mask">1 for response tokens, 0 for padding.</param>
+    /// <returns>The four features.</returns>
+    public static float[] LikelihoodFeatures(ReadOnlySpan<float> logProbs, ReadOnlySpan<float> entropy, ReadOnlySpan<float> mask)
+    {
+        double total = 0, excess = 0, largestExcess = 0;
+        int count = 0;
+        for (int t = 0; t < logProbs.Length; t++)
+        {
+            if (mask[t] == 0)
+            {
+                continue;
+            }
+            double tokenExcess = -logProbs[t] - entropy[t];
+            largestExcess = count == 0 ? tokenExcess : Math.Max(largestExcess, tokenExcess);
+            total += logProbs[t];
+            excess += tokenExcess;
+            count++;
+        }
+        // Signs make every feature "higher is more like what the policy expected".
+        return [(float)(total / 10), (float)(total / Math.Max(1, count)), (float)(-excess / 10), (float)-largestExcess];
     }
 
     /// <summary>Encodings of the responses: through the encoder, or from the cache of a frozen encoder.</summary>

@@ -131,3 +131,33 @@ internal static class BestOfN
         return result;
     }
 }
+
+public sealed class LikelihoodFeatureTests
+{
+    [Fact]
+    public void Likelihood_features_are_the_totals_and_the_largest_excess_surprisal_over_unmasked_tokens()
+    {
+        // Three tokens and one padding position: log-probabilities, the policy's entropy at each step, the mask.
+        float[] logProbs = [-0.1f, -2.0f, -0.5f, 0f];
+        float[] entropy = [0.3f, 0.2f, 1.5f, 0.7f];
+        float[] mask = [1f, 1f, 1f, 0f];
+
+        float[] features = BradleyTerryRewardModel.LikelihoodFeatures(logProbs, entropy, mask);
+
+        // Excess surprisal −log π − H per token: −0.2, 1.8, −1.0 (the padding's 0 − 0.7 must not count).
+        Assert.Equal([-0.26f, -2.6f / 3, -0.06f, -1.8f], features, (a, b) => Math.Abs(a - b) < 1e-6f);
+    }
+
+    [Fact]
+    public void A_surprising_token_where_the_policy_was_sure_costs_more_than_one_where_it_was_unsure()
+    {
+        // Same log-probability of the response; the wrong digit is surprising at a low-entropy step in the first.
+        float[] mask = [1f, 1f];
+        float[] sureAndWrong = BradleyTerryRewardModel.LikelihoodFeatures([-0.2f, -3f], [0.2f, 0.1f], mask);
+        float[] unsureStyle = BradleyTerryRewardModel.LikelihoodFeatures([-3f, -0.2f], [2.5f, 0.1f], mask);
+
+        Assert.Equal(sureAndWrong[0], unsureStyle[0]);
+        Assert.True(sureAndWrong[2] < unsureStyle[2]);
+        Assert.True(sureAndWrong[3] < unsureStyle[3]);
+    }
+}

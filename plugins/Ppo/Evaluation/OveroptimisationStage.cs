@@ -53,6 +53,14 @@ public sealed class OveroptimisationOptions : IValidatableObject
     [Range(1, 4096)]
     public int MaxNewTokens { get; set; } = 48;
 
+    /// <summary>
+    /// The most responses sampled in one call to the policy: the pool is sampled in chunks of whole prompts (each chunk
+    /// with its own seed), since memory grows with the batch (150 prompts × 128 samples of a d 96 gpt in one batch
+    /// took over 20 GiB).
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int GenerationBatchSize { get; set; } = 4096;
+
     /// <summary>The optimiser of the RL arms (null: best-of-n only).</summary>
     [ComponentKind(ComponentKinds.Optimizer)]
     public ComponentRef? Optimizer { get; set; }
@@ -129,8 +137,18 @@ public sealed class OveroptimisationStage(OveroptimisationOptions options) : ISt
 
         // Best-of-n: one pool, every proxy.
         int pool = options.Ns.Max();
-        var generation = new GenerationOptions { MaxNewTokens = options.MaxNewTokens, Temperature = options.Temperature, Seed = context.DeriveSeed("overoptimisation/pool") };
-        IReadOnlyList<Response> responses = await context.Policy.GenerateAsync([.. prompts.SelectMany(p => Enumerable.Repeat(p, pool))], generation, ct).ConfigureAwait(false);
+        List<Response> responses = [];
+        int promptsPerCall = Math.Max(1, options.GenerationBatchSize / pool);
+        for (int start = 0, chunk = 0; start < prompts.Count; start += promptsPerCall, chunk++)
+        {
+            var generation = new GenerationOptions
+            {
+                MaxNewTokens = options.MaxNewTokens,
+                Temperature = options.Temperature,
+                Seed = context.DeriveSeed(chunk == 0 ? "overoptimisation/pool" : $"overoptimisation/pool/{chunk}"),
+            };
+            responses.AddRange(await context.Policy.GenerateAsync([.. prompts.Skip(start).Take(promptsPerCall).SelectMany(p => Enumerable.Repeat(p, pool))], generation, ct).ConfigureAwait(false));
+        }
         double[] goldScores = [.. responses.Select(r => gold.Evaluate(r).Score)];
         foreach (var (label, model) in rewards)
         {

@@ -18,14 +18,12 @@ namespace AlignFx.RewardModels;
 /// epoch's weights are kept). After training, scores are normalised to mean 0 and unit variance over the distinct
 /// responses of the training labels. Scoring runs in batches, in eval mode, without gradients.
 /// </summary>
-/// <remarks>Call <see cref="InitialiseFrom"/> before <see cref="TrainAsync"/> (the <c>train-reward-model</c> stage does).</remarks>
+/// <remarks>Call <see cref="InitialiseFrom(ISequenceEncoderSource)"/> before <see cref="TrainAsync"/> (the <c>train-reward-model</c> stage does).</remarks>
 /// <param name="options">The model's options.</param>
 public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrainableRewardModel, IPolicyInitialisedRewardModel, IDisposable
 {
-    private readonly Dictionary<string, float[]> _frozenEncodings = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, float[]> _likelihoods = new(StringComparer.Ordinal);
-    private ISequenceEncoder? _encoder;
-    private ITrainablePolicy? _likelihoodScorer;
+    private ResponseFeatures? _features;
+    private bool _ownsFeatures;
     private Linear? _head;
     private double _offset;
     private double _scale = 1;
@@ -34,7 +32,7 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
     public BradleyTerryOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
 
     /// <inheritdoc />
-    public bool IsInitialised => _encoder is not null;
+    public bool IsInitialised => _features is not null;
 
     /// <summary>Whether the model has been trained (and can score).</summary>
     public bool IsTrained => _head is not null;
@@ -47,20 +45,21 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
     {
         ArgumentNullException.ThrowIfNull(source);
         DisposeNetworks();
-        _encoder = source.CreateEncoder();
-        // A frozen copy of the policy scores each response's tokens: its likelihood is a feature the head can weigh.
-        if (Options.LikelihoodFeatures && source is ITrainablePolicy policy && policy.Snapshot() is ITrainablePolicy frozen)
-        {
-            _likelihoodScorer = frozen;
-        }
+        _features = ResponseFeatures.Create(source, Options);
+        _ownsFeatures = true;
+    }
+
+    /// <summary>Reads responses through <paramref name="shared"/> (an ensemble's frozen features), which the caller keeps and disposes.</summary>
+    internal void InitialiseFrom(ResponseFeatures shared)
+    {
+        DisposeNetworks();
+        _features = shared;
+        _ownsFeatures = false;
     }
 
     /// <summary>Whether the head sees the frozen policy's likelihood of each response (see <see cref="BradleyTerryOptions.LikelihoodFeatures"/>).</summary>
-    public bool UsesLikelihoodFeatures => _likelihoodScorer is not null;
+    public bool UsesLikelihoodFeatures => _features?.HasLikelihoods == true;
 
-    private int FeatureDimension => _encoder!.Dimension + (_likelihoodScorer is null ? 0 : LikelihoodFeatureCount);
-
-    private const int LikelihoodFeatureCount = 4;
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The data holds no pairwise labels, or the model was not initialised.</exception>
@@ -113,17 +112,16 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
         IReadOnlyList<PairwiseFeedback> train, IReadOnlyList<PairwiseFeedback> validation, IRunContext context,
         RewardMetrics names, string seedStream, CancellationToken ct)
     {
-        ISequenceEncoder encoder = _encoder ?? throw new InvalidOperationException(
+        ISequenceEncoder encoder = _features?.Encoder ?? throw new InvalidOperationException(
             "The reward model has no encoder: the train-reward-model stage initialises it from the pipeline's policy, which must be a sequence-encoder source (the gpt policy is).");
         if (train.Count == 0)
         {
             throw new InvalidOperationException("No pairwise labels to train on.");
         }
         _head?.Dispose();
-        _frozenEncodings.Clear();
         _offset = 0;
         _scale = 1;
-        _head = nn.Linear(FeatureDimension, 1, generator: new Generator(context.DeriveSeed(seedStream + "/head")));
+        _head = nn.Linear(_features.Dimension, 1, generator: new Generator(context.DeriveSeed(seedStream + "/head")));
         ValidationPairs = [.. validation];
         List<nn.Parameter> parameters = [.. _head.parameters(), .. Options.TrainEncoder ? encoder.Module.parameters() : []];
         using var optimizer = optim.AdamW(parameters, Options.LearningRate, weight_decay: Options.WeightDecay);
@@ -241,52 +239,7 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
     }
 
     /// <summary>The head's input: the encodings, followed by the likelihood features when the model uses them.</summary>
-    private Tensor Features(IReadOnlyList<Response> responses)
-    {
-        Tensor encodings = Encodings(responses);
-        if (_likelihoodScorer is null)
-        {
-            return encodings;
-        }
-        using var likelihoods = Likelihoods(responses);
-        return cat([encodings, likelihoods], 1);
-    }
-
-    /// <summary>
-    /// [batch, 4]: the frozen policy's log-probability of each response's tokens (total and mean) and its excess
-    /// surprisal, −log π(token) − H(π) per token (total and largest), cached since the scorer never changes. The excess
-    /// is about 0 where the policy was unsure what comes next (tone, padding) and large where it was sure and the
-    /// response says something else (a wrong digit), so it separates a wrong answer from a merely unusual style. Totals
-    /// are scaled by 1/10 to sit in the encodings' range.
-    /// </summary>
-    private Tensor Likelihoods(IReadOnlyList<Response> responses)
-    {
-        ITrainablePolicy scorer = _likelihoodScorer!;
-        List<Response> missing = [.. responses.Where(r => !_likelihoods.ContainsKey(Key(r))).DistinctBy(Key)];
-        using (no_grad())
-        {
-            for (int start = 0; start < missing.Count; start += Options.ScoreBatchSize)
-            {
-                List<Response> chunk = [.. missing.Skip(start).Take(Options.ScoreBatchSize)];
-                using var scope = NewDisposeScope();
-                TokenScores scores = scorer.ScoreTokens(chunk);
-                float[] logProbs = scores.LogProbs.ToArray<float>();
-                float[] entropy = scores.Entropy.ToArray<float>();
-                float[] mask = scores.Mask.ToArray<float>();
-                int length = (int)scores.LogProbs.shape[1];
-                for (int i = 0; i < chunk.Count; i++)
-                {
-                    _likelihoods[Key(chunk[i])] = LikelihoodFeatures(logProbs.AsSpan(i * length, length), entropy.AsSpan(i * length, length), mask.AsSpan(i * length, length));
-                }
-            }
-        }
-        var data = new float[responses.Count * LikelihoodFeatureCount];
-        for (int i = 0; i < responses.Count; i++)
-        {
-            _likelihoods[Key(responses[i])].CopyTo(data, i * LikelihoodFeatureCount);
-        }
-        return tensor(data, [responses.Count, LikelihoodFeatureCount]);
-    }
+    private Tensor Features(IReadOnlyList<Response> responses) => _features!.Compute(responses);
 
     /// <summary>One response's likelihood features from its per-token scores: [total/10, mean, −(total excess surprisal)/10, −(largest excess surprisal)], where a token's excess surprisal is −log π − H(π) at its step; padding (mask 0) is skipped.</summary>
     /// <param name="logProbs">log π(token | prefix) per position.</param>
@@ -313,42 +266,7 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
         return [(float)(total / 10), (float)(total / Math.Max(1, count)), (float)(-excess / 10), (float)-largestExcess];
     }
 
-    /// <summary>Encodings of the responses: through the encoder, or from the cache of a frozen encoder.</summary>
-    private Tensor Encodings(IReadOnlyList<Response> responses)
-    {
-        ISequenceEncoder encoder = _encoder!;
-        if (Options.TrainEncoder)
-        {
-            return encoder.Encode(responses);
-        }
-        List<Response> missing = [.. responses.Where(r => !_frozenEncodings.ContainsKey(Key(r))).DistinctBy(Key)];
-        if (missing.Count > 0)
-        {
-            using var noGrad = no_grad();
-            encoder.Module.eval();
-            for (int start = 0; start < missing.Count; start += Options.ScoreBatchSize)
-            {
-                List<Response> chunk = [.. missing.Skip(start).Take(Options.ScoreBatchSize)];
-                using var encoded = encoder.Encode(chunk);
-                float[] values = encoded.ToArray<float>();
-                for (int i = 0; i < chunk.Count; i++)
-                {
-                    _frozenEncodings[Key(chunk[i])] = values.AsSpan(i * encoder.Dimension, encoder.Dimension).ToArray();
-                }
-            }
-        }
-        var data = new float[responses.Count * encoder.Dimension];
-        for (int i = 0; i < responses.Count; i++)
-        {
-            _frozenEncodings[Key(responses[i])].CopyTo(data, i * encoder.Dimension);
-        }
-        return tensor(data, [responses.Count, encoder.Dimension]);
-    }
-
-    private static string Key(Response response) =>
-        response.TokenIds is { } ids
-            ? string.Concat(response.Prompt.Text, "\u0001", string.Join(',', ids.Select(i => i.ToString(CultureInfo.InvariantCulture))))
-            : string.Concat(response.Prompt.Text, "\u0000", response.Text);
+    private static string Key(Response response) => ResponseFeatures.Key(response);
 
     private (double Loss, double Accuracy) Evaluate(IReadOnlyList<PairwiseFeedback> pairs, CancellationToken ct)
     {
@@ -404,12 +322,12 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
     private void SetTraining(bool training)
     {
         _head?.train(training);
-        _encoder?.Module.train(training && Options.TrainEncoder);
+        _features?.Encoder.Module.train(training && Options.TrainEncoder);
     }
 
     private IEnumerable<KeyValuePair<string, Tensor>> StateEntries() =>
         _head!.state_dict().Select(kv => KeyValuePair.Create("head." + kv.Key, kv.Value))
-            .Concat(Options.TrainEncoder ? _encoder!.Module.state_dict().Select(kv => KeyValuePair.Create("encoder." + kv.Key, kv.Value)) : []);
+            .Concat(Options.TrainEncoder ? _features!.Encoder.Module.state_dict().Select(kv => KeyValuePair.Create("encoder." + kv.Key, kv.Value)) : []);
 
     private Dictionary<string, Tensor> CopyState()
     {
@@ -422,7 +340,7 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
         _head!.load_state_dict(Strip(state, "head."));
         if (Options.TrainEncoder)
         {
-            _encoder!.Module.load_state_dict(Strip(state, "encoder."));
+            _features!.Encoder.Module.load_state_dict(Strip(state, "encoder."));
         }
     }
 
@@ -441,13 +359,11 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
     {
         _head?.Dispose();
         _head = null;
-        (_encoder as IDisposable)?.Dispose();
-        _encoder?.Module.Dispose();
-        _encoder = null;
-        _frozenEncodings.Clear();
-        (_likelihoodScorer as IDisposable)?.Dispose();
-        _likelihoodScorer = null;
-        _likelihoods.Clear();
+        if (_ownsFeatures)
+        {
+            _features?.Dispose();
+        }
+        _features = null;
     }
 }
 

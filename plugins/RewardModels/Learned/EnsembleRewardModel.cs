@@ -53,6 +53,7 @@ public sealed class EnsembleOptions
 public sealed class EnsembleRewardModel(EnsembleOptions options) : ITrainableRewardModel, IUncertainRewardModel, IPolicyInitialisedRewardModel, IDisposable
 {
     private readonly List<BradleyTerryRewardModel> _members = [];
+    private ResponseFeatures? _sharedFeatures;
 
     /// <summary>The ensemble's options.</summary>
     public EnsembleOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
@@ -68,10 +69,19 @@ public sealed class EnsembleRewardModel(EnsembleOptions options) : ITrainableRew
     {
         ArgumentNullException.ThrowIfNull(source);
         Dispose();
+        // Probes (frozen encoders) all read the same features: one copy of the policy computes them once for all members.
+        _sharedFeatures = Options.Member.TrainEncoder ? null : ResponseFeatures.Create(source, Options.Member);
         for (int i = 0; i < Options.Members; i++)
         {
             var member = new BradleyTerryRewardModel(Options.Member);
-            member.InitialiseFrom(source);
+            if (_sharedFeatures is null)
+            {
+                member.InitialiseFrom(source);
+            }
+            else
+            {
+                member.InitialiseFrom(_sharedFeatures);
+            }
             _members.Add(member);
         }
     }
@@ -198,6 +208,8 @@ public sealed class EnsembleRewardModel(EnsembleOptions options) : ITrainableRew
             member.Dispose();
         }
         _members.Clear();
+        _sharedFeatures?.Dispose();
+        _sharedFeatures = null;
     }
 
     private double ValidationAccuracy(IReadOnlyList<PairwiseFeedback> validation, CancellationToken ct)

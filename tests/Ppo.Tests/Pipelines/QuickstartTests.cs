@@ -1,12 +1,9 @@
 using System.Text.Json.Nodes;
-using AlignFx.Abstractions.Plugins;
 using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;
-using AlignFx.Host.Manifests;
 using AlignFx.Host.Runner;
 using AlignFx.Host.Store;
 using AlignFx.Ppo.Evaluation;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AlignFx.Ppo.Tests.Pipelines;
 
@@ -16,36 +13,17 @@ namespace AlignFx.Ppo.Tests.Pipelines;
 /// </summary>
 public sealed class QuickstartTests(ITestOutputHelper output) : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("alignfx-quickstart-").FullName;
+    private readonly ExampleRun _run = new();
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _run.Dispose();
 
     [Fact]
     public async Task The_proxy_reward_climbs_while_gold_accuracy_falls_and_the_report_says_so()
     {
-        JsonObject manifest = Smaller(JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "examples", "quickstart.json")),
-            documentOptions: new() { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })!.AsObject());
-        string path = Path.Combine(_dir, "quickstart-small.json");
-        File.WriteAllText(path, manifest.ToJsonString());
-        IComponentCatalog catalog = BuiltPlugins.Load("Tasks", "Feedback", "LanguageModels", "RewardModels", "Ppo");
-        ManifestResult<PipelineManifest> loaded = ManifestLoader.LoadPipeline(path, catalog);
-        Assert.True(loaded.IsValid, loaded.FormatErrors());
-        using RunStore store = RunStore.Open(Path.Combine(_dir, "runs", "alignfx.db"));
-        var runner = new PipelineRunner(catalog, store, NullLoggerFactory.Instance, TextWriter.Null);
+        RunOutcome outcome = await _run.RunAsync(Smaller(ExampleRun.Load("quickstart.json")),
+            BuiltPlugins.Load("Tasks", "Feedback", "LanguageModels", "RewardModels", "Ppo"), TestContext.Current.CancellationToken);
+        RunStore store = _run.Store;
 
-        RunOutcome outcome = await runner.RunAsync(loaded.Value!, cancellation: TestContext.Current.CancellationToken);
-
-        Assert.True(outcome.Status == RunStatus.Completed, outcome.Error);
         var before = outcome.Artifacts.Get<EvaluationResults>(EvaluateStage.BaseKey).Metrics;
         var after = outcome.Artifacts.Get<EvaluationResults>(EvaluateStage.FinalKey).Metrics;
         foreach (string metric in new[] { MetricNames.ProxyRewardMean, TaskMetrics.Accuracy, TaskMetrics.AccuracyCheckable, TaskMetrics.AccuracyUncheckable, TaskMetrics.ConfidentWhenWrong })

@@ -1,11 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using AlignFx.Abstractions.Plugins;
-using AlignFx.Abstractions.Runs;
-using AlignFx.Host.Manifests;
-using AlignFx.Host.Runner;
-using AlignFx.Host.Store;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AlignFx.RewardModels.Tests.Pipelines;
 
@@ -16,52 +10,31 @@ namespace AlignFx.RewardModels.Tests.Pipelines;
 /// </summary>
 public sealed class RewardModelExampleTests(ITestOutputHelper output) : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("alignfx-reward-model-").FullName;
+    private readonly ExampleRun _run = new();
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _run.Dispose();
 
     [Fact]
     public async Task The_reward_model_agrees_with_gold_within_a_few_points_of_what_its_labels_allow()
     {
-        JsonObject manifest = Smaller(JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "examples", "reward-model.json")))!.AsObject());
-        string path = Path.Combine(_dir, "reward-model-small.json");
-        File.WriteAllText(path, manifest.ToJsonString());
-        IComponentCatalog catalog = BuiltPlugins.Load("Tasks", "Feedback", "LanguageModels", "RewardModels");
-        ManifestResult<PipelineManifest> loaded = ManifestLoader.LoadPipeline(path, catalog);
-        Assert.True(loaded.IsValid, loaded.FormatErrors());
-        using RunStore store = RunStore.Open(Path.Combine(_dir, "runs", "alignfx.db"));
-        var runner = new PipelineRunner(catalog, store, NullLoggerFactory.Instance, TextWriter.Null);
+        await _run.RunAsync(Smaller(ExampleRun.Load("reward-model.json")), BuiltPlugins.Load("Tasks", "Feedback", "LanguageModels", "RewardModels"),
+            TestContext.Current.CancellationToken);
 
-        RunOutcome outcome = await runner.RunAsync(loaded.Value!, cancellation: TestContext.Current.CancellationToken);
-
-        Assert.True(outcome.Status == RunStatus.Completed, outcome.Error);
-        double Metric(string name, int index) => store.GetMetricSeries(outcome.RunId, name)[index].Value;
         // What the labels allow: their agreement with gold on the pairs gold decides.
-        double labels = Metric("feedback/gold_agreement", 0);
+        double labels = _run.Metric("feedback/gold_agreement")[0];
         // The two evaluations, in manifest order: the model with likelihood features, then the standard one.
-        double withLikelihood = Metric(RewardEvaluation.Accuracy, 0), standard = Metric(RewardEvaluation.Accuracy, 1);
-        double decisive = Metric(RewardEvaluation.DecisivePairs, 0);
+        IReadOnlyList<double> accuracy = _run.Metric(RewardEvaluation.Accuracy);
+        double decisive = _run.Metric(RewardEvaluation.DecisivePairs)[0];
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"labels {labels:0.000}; reward model with likelihood features {withLikelihood:0.000} on {decisive} decisive pairs; standard {standard:0.000}"));
+            $"labels {labels:0.000}; reward model with likelihood features {accuracy[0]:0.000} on {decisive} decisive pairs; standard {accuracy[1]:0.000}"));
         Assert.True(decisive >= 60, $"only {decisive} decisive held-out pairs");
         Assert.True(labels is > 0.85 and < 0.97, $"label agreement {labels}");
-        Assert.True(withLikelihood >= labels - 0.05, $"reward model {withLikelihood} against labels {labels}");
+        Assert.True(accuracy[0] >= labels - 0.05, $"reward model {accuracy[0]} against labels {labels}");
     }
 
     /// <summary>The example with addition only, a smaller policy, 1,200 pretraining steps and 800 labels (about 40 s).</summary>
     private static JsonObject Smaller(JsonObject manifest)
     {
-        manifest["name"] = "reward-model-small";
         manifest["seed"] = 11;
         JsonObject task = manifest["task"]!["options"]!.AsObject();
         task["operators"] = "+";

@@ -11,18 +11,15 @@ namespace AlignFx.Ppo.Tests.Pipelines;
 /// examples/quickstart.json at a smaller size (shorter pretraining, half the labels, half the PPO steps), through the
 /// host's runner with the built plugins: RLHF against the flawed evaluator's reward model hacks the reward.
 /// </summary>
-public sealed class QuickstartTests(ITestOutputHelper output) : IDisposable
+public sealed class QuickstartTests(ITestOutputHelper output)
 {
-    private readonly ExampleRun _run = new();
-
-    public void Dispose() => _run.Dispose();
-
     [Fact]
     public async Task The_proxy_reward_climbs_while_gold_accuracy_falls_and_the_report_says_so()
     {
-        RunOutcome outcome = await _run.RunAsync(Smaller(ExampleRun.Load("quickstart.json")),
+        using var run = new ExampleRun();
+        RunOutcome outcome = await run.RunAsync(Smaller(ExampleRun.Load("quickstart.json")),
             BuiltPlugins.Load("Tasks", "Feedback", "LanguageModels", "RewardModels", "Ppo"), TestContext.Current.CancellationToken);
-        RunStore store = _run.Store;
+        RunStore store = run.Store;
 
         var before = outcome.Artifacts.Get<EvaluationResults>(EvaluateStage.BaseKey).Metrics;
         var after = outcome.Artifacts.Get<EvaluationResults>(EvaluateStage.FinalKey).Metrics;

@@ -11,21 +11,18 @@ namespace AlignFx.RewardModels.Tests.Pipelines;
 /// The other half, the single proxy falling from its peak, is not asserted: at n ≤ 128 its fall (0.019 in one pool
 /// sample, none in another) is within sampling noise; see plugins/RewardModels/README.md.
 /// </summary>
-public sealed class RewardEnsembleExampleTests(ITestOutputHelper output) : IDisposable
+public sealed class RewardEnsembleExampleTests(ITestOutputHelper output)
 {
-    private readonly ExampleRun _run = new();
-
-    public void Dispose() => _run.Dispose();
-
     [Fact]
     public async Task Under_best_of_n_WCO_and_UWO_hold_near_their_peak_and_WCO_ends_at_least_as_high_as_one_member()
     {
-        await _run.RunAsync(Smaller(ExampleRun.Load("reward-ensembles.json")),
+        using var run = new ExampleRun();
+        await run.RunAsync(Smaller(ExampleRun.Load("reward-ensembles.json")),
             BuiltPlugins.Load("Tasks", "Feedback", "LanguageModels", "RewardModels", "Ppo"), TestContext.Current.CancellationToken);
 
         // Gold accuracy of the best of n samples by each proxy, for n = 1, 2, 4, ..., 128.
         string[] labels = ["single", "mean", "wco", "uwo"];
-        Dictionary<string, double[]> gold = labels.ToDictionary(label => label, label => _run.Metric($"bon/{label}/gold").ToArray());
+        Dictionary<string, double[]> gold = labels.ToDictionary(label => label, label => run.Metric($"bon/{label}/gold").ToArray());
         foreach (string label in labels)
         {
             output.WriteLine($"{label}: {string.Join(' ', gold[label].Select(g => g.ToString("0.000", CultureInfo.InvariantCulture)))}");

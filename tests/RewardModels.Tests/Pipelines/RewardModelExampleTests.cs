@@ -8,23 +8,20 @@ namespace AlignFx.RewardModels.Tests.Pipelines;
 /// through the host's runner with the built plugins: on labels from an unbiased evaluator with 10% random answers,
 /// the reward model with likelihood features orders held-out decisive pairs about as well as the labels do.
 /// </summary>
-public sealed class RewardModelExampleTests(ITestOutputHelper output) : IDisposable
+public sealed class RewardModelExampleTests(ITestOutputHelper output)
 {
-    private readonly ExampleRun _run = new();
-
-    public void Dispose() => _run.Dispose();
-
     [Fact]
     public async Task The_reward_model_agrees_with_gold_within_a_few_points_of_what_its_labels_allow()
     {
-        await _run.RunAsync(Smaller(ExampleRun.Load("reward-model.json")), BuiltPlugins.Load("Tasks", "Feedback", "LanguageModels", "RewardModels"),
+        using var run = new ExampleRun();
+        await run.RunAsync(Smaller(ExampleRun.Load("reward-model.json")), BuiltPlugins.Load("Tasks", "Feedback", "LanguageModels", "RewardModels"),
             TestContext.Current.CancellationToken);
 
         // What the labels allow: their agreement with gold on the pairs gold decides.
-        double labels = _run.Metric("feedback/gold_agreement")[0];
+        double labels = run.Metric("feedback/gold_agreement")[0];
         // The two evaluations, in manifest order: the model with likelihood features, then the standard one.
-        IReadOnlyList<double> accuracy = _run.Metric(RewardEvaluation.Accuracy);
-        double decisive = _run.Metric(RewardEvaluation.DecisivePairs)[0];
+        IReadOnlyList<double> accuracy = run.Metric(RewardEvaluation.Accuracy);
+        double decisive = run.Metric(RewardEvaluation.DecisivePairs)[0];
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"labels {labels:0.000}; reward model with likelihood features {accuracy[0]:0.000} on {decisive} decisive pairs; standard {accuracy[1]:0.000}"));
         Assert.True(decisive >= 60, $"only {decisive} decisive held-out pairs");

@@ -28,12 +28,13 @@ public static class Overoptimisation
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(n, poolSize);
         var weights = new double[poolSize];
-        // w_{n−1} = 1/C(N, n); w_{i+1} = w_i · (i+1)/(i+2−n), the ratio C(i+1, n−1)/C(i, n−1).
-        double w = 1 / Binomial(poolSize, n);
+        // w_{n−1} = 1/C(N, n); w_{i+1} = w_i · (i+1)/(i+2−n), the ratio C(i+1, n−1)/C(i, n−1). In logarithms: C(1024, 512)
+        // is past double's range, and 1/C underflows long before the largest weights are reached.
+        double logWeight = -LogBinomial(poolSize, n);
         for (int i = n - 1; i < poolSize; i++)
         {
-            weights[i] = w;
-            w *= (i + 1.0) / (i + 2.0 - n);
+            weights[i] = Math.Exp(logWeight);
+            logWeight += Math.Log((i + 1.0) / (i + 2.0 - n));
         }
         return weights;
     }
@@ -141,12 +142,12 @@ public static class Overoptimisation
         return new GoldFit(alpha, beta, r2, double.NaN, points.Count);
     }
 
-    private static double Binomial(int n, int k)
+    private static double LogBinomial(int n, int k)
     {
-        double result = 1;
+        double result = 0;
         for (int i = 1; i <= k; i++)
         {
-            result = result * (n - k + i) / i;
+            result += Math.Log((n - k + i) / (double)i);
         }
         return result;
     }

@@ -26,6 +26,20 @@ public sealed class OveroptimisationMathTests
         Assert.Equal(36.0 / 120, w[9], 12); // C(9,2)/C(10,3)
     }
 
+    [Theory]
+    [InlineData(1024, 512)]
+    [InlineData(1024, 1024)]
+    [InlineData(2048, 700)]
+    public void Rank_weights_stay_a_distribution_where_the_binomial_is_past_double_range(int poolSize, int n)
+    {
+        // C(1024, 512) ≈ 4.5e306 and C(2048, 700) overflow a double on the way; a pool this large once gave weights of 0.
+        double[] w = Overoptimisation.BestOfNRankWeights(poolSize, n);
+        Assert.Equal(1.0, w.Sum(), 9);
+        Assert.All(w, x => Assert.True(double.IsFinite(x) && x >= 0));
+        // The top rank is chosen whenever it is in the subset: with probability n/N.
+        Assert.Equal((double)n / poolSize, w[^1], 9);
+    }
+
     [Fact]
     public void The_best_of_n_estimator_equals_brute_force_enumeration_of_every_subset()
     {

@@ -6,6 +6,7 @@ using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;
 using AlignFx.Tensors;
 using AlignFx.Tensors.Modules;
+using AlignFx.Tensors.Optim;
 using Microsoft.Extensions.Logging;
 using static AlignFx.Tensors.torch;
 
@@ -27,6 +28,12 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
     private Linear? _head;
     private double _offset;
     private double _scale = 1;
+
+    // A trained model's weights no longer change, so each distinct response is scored once: best-of-n and ensemble
+    // aggregations score the same pool many times. Empty (and unused) while training.
+    private readonly Dictionary<string, double> _rawScores = new(StringComparer.Ordinal);
+    private bool _cacheScores;
+    private const int MaxCachedScores = 1 << 18;
 
     /// <summary>The model's options.</summary>
     public BradleyTerryOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
@@ -121,10 +128,17 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
         _head?.Dispose();
         _offset = 0;
         _scale = 1;
+        _cacheScores = false;
+        _rawScores.Clear();
         _head = nn.Linear(_features.Dimension, 1, generator: new Generator(context.DeriveSeed(seedStream + "/head")));
         ValidationPairs = [.. validation];
         List<nn.Parameter> parameters = [.. _head.parameters(), .. Options.TrainEncoder ? encoder.Module.parameters() : []];
-        using var optimizer = optim.AdamW(parameters, Options.LearningRate, weight_decay: Options.WeightDecay);
+        List<ParamGroup> groups = [new(_head.parameters())];
+        if (Options.TrainEncoder)
+        {
+            groups.Add(new(encoder.Module.parameters(), lr: Options.EncoderLearningRate ?? Options.LearningRate));
+        }
+        using var optimizer = optim.AdamW(groups, Options.LearningRate, weight_decay: Options.WeightDecay);
         Random order = context.CreateRandom(seedStream + "/batches");
         int[] indices = [.. Enumerable.Range(0, train.Count)];
 
@@ -198,6 +212,7 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
                 (metrics[RewardMetrics.Default.ValidationLoss], metrics[RewardMetrics.Default.ValidationAccuracy]) = Evaluate(validation, ct);
             }
         }
+        _cacheScores = true;
         if (Options.Normalization == RewardNormalization.TrainingResponses)
         {
             Normalise([.. train, .. validation], ct);
@@ -208,8 +223,30 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
         return metrics;
     }
 
-    /// <summary>Raw head outputs under no_grad, in eval mode, in batches.</summary>
+    /// <summary>Raw head outputs under no_grad, in eval mode, in batches (once per distinct response after training).</summary>
     internal double[] RawScores(IReadOnlyList<Response> responses, CancellationToken ct)
+    {
+        if (!_cacheScores)
+        {
+            return ComputeRawScores(responses, ct);
+        }
+        List<Response> missing = [.. responses.Where(r => !_rawScores.ContainsKey(Key(r))).DistinctBy(Key)];
+        if (missing.Count > 0)
+        {
+            if (_rawScores.Count + missing.Count > MaxCachedScores)
+            {
+                _rawScores.Clear();
+            }
+            double[] computed = ComputeRawScores(missing, ct);
+            for (int i = 0; i < missing.Count; i++)
+            {
+                _rawScores[Key(missing[i])] = computed[i];
+            }
+        }
+        return [.. responses.Select(r => _rawScores[Key(r)])];
+    }
+
+    private double[] ComputeRawScores(IReadOnlyList<Response> responses, CancellationToken ct)
     {
         Linear head = _head ?? throw new InvalidOperationException("The reward model has not been trained yet (run train-reward-model first).");
         var scores = new double[responses.Count];
@@ -337,6 +374,7 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
 
     private void RestoreState(Dictionary<string, Tensor> state)
     {
+        _rawScores.Clear();
         _head!.load_state_dict(Strip(state, "head."));
         if (Options.TrainEncoder)
         {
@@ -359,6 +397,8 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
     {
         _head?.Dispose();
         _head = null;
+        _cacheScores = false;
+        _rawScores.Clear();
         if (_ownsFeatures)
         {
             _features?.Dispose();

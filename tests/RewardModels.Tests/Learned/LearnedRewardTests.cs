@@ -61,6 +61,56 @@ public sealed class LearnedRewardTests(SmallPipeline pipeline) : IClassFixture<S
     }
 
     [Fact]
+    public async Task A_fine_tuned_encoder_learns_at_its_own_rate_and_at_rate_zero_the_model_is_the_probe()
+    {
+        async Task<double[]> Rewards(object options)
+        {
+            using var context = pipeline.Context(12);
+            await SmallPipeline.Collect(context, 150, new { });
+            await Train(context, "bradley-terry", options);
+            var responses = context.Artifacts.Get<FeedbackDataset>().Pairwise.Take(40).Select(p => p.First).ToList();
+            return [.. await context.Artifacts.Get<IRewardModel>("reward").ScoreAsync(responses, None)];
+        }
+
+        // Without clipping, which would mix the encoder's gradients into the head's step.
+        double[] probe = await Rewards(new { trainEncoder = false, epochs = 2, patience = 0, gradientClip = 0 });
+        double[] frozen = await Rewards(new { trainEncoder = true, encoderLearningRate = 0.0, epochs = 2, patience = 0, gradientClip = 0 });
+        double[] tuned = await Rewards(new { trainEncoder = true, encoderLearningRate = 3e-3, epochs = 2, patience = 0, gradientClip = 0 });
+        // At encoder rate 0 the trunk does not move (AdamW's decay is scaled by the rate too): the head sees what the probe's does.
+        Assert.All(probe.Zip(frozen), p => Assert.Equal(p.First, p.Second, 3));
+        Assert.True(probe.Zip(tuned).Max(p => Math.Abs(p.First - p.Second)) > 0.05, "the encoder did not learn at its own rate");
+    }
+
+    [Fact]
+    public async Task A_trained_model_scores_each_response_once_and_forgets_its_scores_when_trained_again()
+    {
+        using var first = pipeline.Context(13);
+        await SmallPipeline.Collect(first, 150, new { });
+        using var second = pipeline.Context(14);
+        await SmallPipeline.Collect(second, 150, new { lengthBias = 0.2 });
+        FeedbackDataset a = first.Artifacts.Get<FeedbackDataset>(), b = second.Artifacts.Get<FeedbackDataset>();
+        List<Response> responses = [.. b.Pairwise.Take(30).Select(p => p.Second)];
+
+        using var model = new BradleyTerryRewardModel(new BradleyTerryOptions { Epochs = 2 });
+        model.InitialiseFrom(pipeline.Policy);
+        await model.TrainAsync(a, first, None);
+        IReadOnlyList<double> once = await model.ScoreAsync(responses, None);
+        // Again, reversed and with repeats: the same score for the same response.
+        List<Response> again = [.. Enumerable.Reverse(responses), responses[0], responses[0]];
+        IReadOnlyList<double> twice = await model.ScoreAsync(again, None);
+        Assert.Equal(once.Reverse().Concat([once[0], once[0]]), twice);
+
+        // Trained again on other labels, the model scores as a fresh one trained on them does, not from its old scores.
+        await model.TrainAsync(b, second, None);
+        using var fresh = new BradleyTerryRewardModel(new BradleyTerryOptions { Epochs = 2 });
+        fresh.InitialiseFrom(pipeline.Policy);
+        await fresh.TrainAsync(b, second, None);
+        IReadOnlyList<double> retrained = await model.ScoreAsync(responses, None);
+        Assert.Equal(await fresh.ScoreAsync(responses, None), retrained);
+        Assert.NotEqual(once, retrained);
+    }
+
+    [Fact]
     public async Task The_disagreement_selector_picks_disputed_pairs_and_active_collection_spends_the_budget()
     {
         using var context = pipeline.Context(8);

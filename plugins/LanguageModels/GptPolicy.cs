@@ -119,38 +119,55 @@ public sealed class GptPolicy : ITrainablePolicy, ISequenceEncoderSource, IDispo
                 tokens[b, pads[b] + i] = prefixes[b][i];
             }
         }
-        var maskValues = new float[batch * total];
-        for (int b = 0; b < batch; b++)
-        {
-            for (int i = 0; i < pads[b]; i++)
-            {
-                maskValues[(b * total) + i] = (float)GptModel.MaskedScore;
-            }
-        }
 
         var random = RandomStreams.Create(options.Seed, "gpt/sample");
         var ids = Enumerable.Range(0, batch).Select(_ => new List<int>()).ToArray();
         var logProbs = Enumerable.Range(0, batch).Select(_ => new List<float>()).ToArray();
         var texts = new string[batch];
         var done = new bool[batch];
+        int[] everyRow = [.. Enumerable.Range(0, batch)];
+        // The prompts whose rows the model computes. With the cache, a prompt repeated in the batch (best-of-n, several
+        // samples per prompt) is fed once and its cached prefix copied to its rows; and rows that finished leave the
+        // batch, since most responses end long before the longest one.
+        int[] rows = everyRow;
+        int[] firstOf = everyRow;
+        if (useCache)
+        {
+            var first = new Dictionary<string, int>(StringComparer.Ordinal);
+            firstOf = [.. prompts.Select((p, b) => first.TryAdd(p.Text, b) ? b : first[p.Text])];
+            rows = [.. first.Values.Order()];
+        }
         bool wasTraining = Model.training;
         Model.eval();
         var caches = useCache ? Enumerable.Range(0, Model.Config.Layers).Select(_ => new KVCache(total)).ToArray() : null;
+        Tensor mask = KeyMask(rows, pads, total);
         try
         {
             using var noGrad = no_grad();
-            using var mask = tensor(maskValues, [batch, 1, 1, total]);
-            float[] logits = NextLogits(tokens, pads, 0, promptLength, mask, caches);
+            float[] logits = NextLogits(tokens, rows, pads, 0, promptLength, mask, caches);
             int vocabulary = Model.Config.Vocabulary;
+            if (rows.Length < batch)
+            {
+                var position = new int[batch];
+                for (int j = 0; j < rows.Length; j++)
+                {
+                    position[rows[j]] = j;
+                }
+                int[] from = [.. firstOf.Select(b => position[b])];
+                logits = Expand(logits, from, vocabulary);
+                (rows, mask) = SelectRows(everyRow, from, pads, total, mask, caches!);
+            }
             for (int step = 0; step < maxNew; step++)
             {
                 ct.ThrowIfCancellationRequested();
-                for (int b = 0; b < batch; b++)
+                // Rows in prompt order, so each live row draws from the random stream in the same order as in a full batch.
+                for (int j = 0; j < rows.Length; j++)
                 {
+                    int b = rows[j];
                     long next = CharTokenizer.Pad;
                     if (!done[b])
                     {
-                        var (token, logProb) = TokenSampler.Sample(logits.AsSpan(b * vocabulary, vocabulary), options, random);
+                        var (token, logProb) = TokenSampler.Sample(logits.AsSpan(j * vocabulary, vocabulary), options, random);
                         ids[b].Add(token);
                         logProbs[b].Add(logProb);
                         next = token;
@@ -158,13 +175,21 @@ public sealed class GptPolicy : ITrainablePolicy, ISequenceEncoderSource, IDispo
                     }
                     tokens[b, promptLength + step] = next;
                 }
-                if (done.All(d => d) || step == maxNew - 1)
+                int live = rows.Count(b => !done[b]);
+                if (live == 0 || step == maxNew - 1)
                 {
                     break;
                 }
-                logits = useCache
-                    ? NextLogits(tokens, pads, promptLength + step, 1, mask, caches)
-                    : NextLogits(tokens, pads, 0, promptLength + step + 1, mask, null);
+                if (caches is not null && live <= rows.Length * 3 / 4)
+                {
+                    // Compacting moves every cache's rows once; waiting until a quarter of the rows has finished keeps
+                    // that below the compute it saves.
+                    int[] kept = [.. Enumerable.Range(0, rows.Length).Where(j => !done[rows[j]])];
+                    (rows, mask) = SelectRows([.. kept.Select(j => rows[j])], kept, pads, total, mask, caches);
+                }
+                logits = caches is not null
+                    ? NextLogits(tokens, rows, pads, promptLength + step, 1, mask, caches)
+                    : NextLogits(tokens, rows, pads, 0, promptLength + step + 1, mask, null);
             }
         }
         finally
@@ -173,6 +198,7 @@ public sealed class GptPolicy : ITrainablePolicy, ISequenceEncoderSource, IDispo
             {
                 cache.Dispose();
             }
+            mask.Dispose();
             Model.train(wasTraining);
         }
         return [.. prompts.Select((p, b) => new Response(p, texts[b] ?? Tokenizer.Decode(ids[b]))
@@ -183,18 +209,61 @@ public sealed class GptPolicy : ITrainablePolicy, ISequenceEncoderSource, IDispo
         })];
     }
 
-    /// <summary>Feeds tokens [start, start + length) of every row and returns the last position's logits, [batch × vocabulary].</summary>
-    private float[] NextLogits(long[,] tokens, int[] pads, int start, int length, Tensor mask, KVCache[]? caches)
+    /// <summary>The additive key mask [rows, 1, 1, total] of the prompts <paramref name="rows"/>: their left padding is masked.</summary>
+    private static Tensor KeyMask(int[] rows, int[] pads, int total)
     {
-        int batch = tokens.GetLength(0);
+        var values = new float[rows.Length * total];
+        for (int j = 0; j < rows.Length; j++)
+        {
+            values.AsSpan(j * total, pads[rows[j]]).Fill((float)GptModel.MaskedScore);
+        }
+        return tensor(values, [rows.Length, 1, 1, total]);
+    }
+
+    /// <summary>
+    /// Makes the batch the prompts <paramref name="rows"/>, whose keys and values are the caches' rows
+    /// <paramref name="from"/>; returns them with their key mask (the old mask is disposed).
+    /// </summary>
+    private static (int[] Rows, Tensor Mask) SelectRows(int[] rows, int[] from, int[] pads, int total, Tensor mask, KVCache[] caches)
+    {
+        using (var index = tensor([.. from.Select(j => (long)j)], [from.Length]))
+        {
+            foreach (KVCache cache in caches)
+            {
+                cache.select_rows(index);
+            }
+        }
+        mask.Dispose();
+        return (rows, KeyMask(rows, pads, total));
+    }
+
+    /// <summary>Row j of the result is row <c>from[j]</c> of <paramref name="logits"/> ([rows × vocabulary]).</summary>
+    private static float[] Expand(float[] logits, int[] from, int vocabulary)
+    {
+        var expanded = new float[from.Length * vocabulary];
+        for (int j = 0; j < from.Length; j++)
+        {
+            Array.Copy(logits, from[j] * vocabulary, expanded, j * vocabulary, vocabulary);
+        }
+        return expanded;
+    }
+
+    /// <summary>
+    /// Feeds tokens [start, start + length) of the prompts <paramref name="rows"/> (the batch the caches hold) and returns
+    /// the last position's logits, [rows × vocabulary].
+    /// </summary>
+    private float[] NextLogits(long[,] tokens, int[] rows, int[] pads, int start, int length, Tensor mask, KVCache[]? caches)
+    {
+        int batch = rows.Length;
         var input = new long[batch * length];
         var positions = new long[batch * length];
-        for (int b = 0; b < batch; b++)
+        for (int j = 0; j < batch; j++)
         {
+            int b = rows[j];
             for (int i = 0; i < length; i++)
             {
-                input[(b * length) + i] = tokens[b, start + i];
-                positions[(b * length) + i] = Math.Max(0, start + i - pads[b]);
+                input[(j * length) + i] = tokens[b, start + i];
+                positions[(j * length) + i] = Math.Max(0, start + i - pads[b]);
             }
         }
         using var scope = NewDisposeScope();

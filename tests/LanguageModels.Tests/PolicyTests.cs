@@ -37,6 +37,29 @@ public sealed class PolicyTests
     }
 
     [Fact]
+    public void Repeated_prompts_share_their_prefix_and_finished_rows_leave_the_batch_without_changing_a_sample()
+    {
+        using var policy = Tiny.Policy(seed: 5, context: 128);
+        // Each prompt sixteen times, interleaved, as best-of-n and several-samples-per-prompt batches have them.
+        Prompt[] prompts = [.. Enumerable.Range(0, 64).Select(i => Tiny.Prompts[i % Tiny.Prompts.Length])];
+        var options = new GenerationOptions { MaxNewTokens = 50, Seed = 9 };
+        var cached = Tiny.Generate(policy, prompts, options, useCache: true);
+        var recomputed = Tiny.Generate(policy, prompts, options, useCache: false);
+        for (int i = 0; i < prompts.Length; i++)
+        {
+            Assert.Equal(recomputed[i].TokenIds!, cached[i].TokenIds!);
+            Assert.Equal(recomputed[i].TokenLogProbs!.Count, cached[i].TokenLogProbs!.Count);
+            for (int t = 0; t < cached[i].TokenLogProbs!.Count; t++)
+            {
+                Assert.Equal(recomputed[i].TokenLogProbs![t], cached[i].TokenLogProbs![t], 1e-5);
+            }
+        }
+        // The batch shrank several times: most rows ended before the limit, at many different lengths.
+        Assert.True(cached.Count(r => r.TokenIds!.Count < 50) >= 24, "too few rows ended early to exercise compaction");
+        Assert.True(cached.Select(r => r.TokenIds!.Count).Distinct().Count() >= 10);
+    }
+
+    [Fact]
     public void Sampler_log_probs_equal_the_scorers_for_the_same_responses_batched_and_padded()
     {
         using var policy = Tiny.Policy(seed: 3, valueHead: true);

@@ -162,6 +162,67 @@ public sealed class KVCache : IDisposable
         return (keys.narrow(2, 0, length), values.narrow(2, 0, length));
     }
 
+    /// <summary>
+    /// Makes row i of the batch the old row <c>rows[i]</c> (a 1-D int64 index): drops sequences that finished, or copies
+    /// a shared prefix to the rows that continue it. The next append must have <c>rows</c>' length of rows. Dropping
+    /// rows (an increasing index) moves them within the storage instead of allocating a new one.
+    /// </summary>
+    public void select_rows(Tensor rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (keys is null || values is null)
+        {
+            return;
+        }
+        long[] index = rows.ToArray<long>();
+        using (no_grad())
+        {
+            if (IsIncreasing(index) && (index.Length == 0 || index[^1] < keys.size(0)))
+            {
+                keys = KeepInPlace(keys, index);
+                values = KeepInPlace(values, index);
+            }
+            else
+            {
+                var k = keys.index_select(0, rows).DetachFromDisposeScope();
+                var v = values.index_select(0, rows).DetachFromDisposeScope();
+                keys.Dispose();
+                values.Dispose();
+                (keys, values) = (k, v);
+            }
+        }
+    }
+
+    private static bool IsIncreasing(long[] index)
+    {
+        for (int i = 1; i < index.Length; i++)
+        {
+            if (index[i] <= index[i - 1])
+            {
+                return false;
+            }
+        }
+        return index.Length == 0 || index[0] >= 0;
+    }
+
+    /// <summary>Moves rows <paramref name="index"/> (increasing) to the front, in order, and returns a view of them.</summary>
+    private static Tensor KeepInPlace(Tensor store, long[] index)
+    {
+        for (int i = 0; i < index.Length; i++)
+        {
+            if (index[i] != i)
+            {
+                // Row index[i] > i: the destination was either dropped or already moved, so it is free.
+                using var from = store.narrow(0, index[i], 1);
+                using var to = store.narrow(0, i, 1);
+                to.copy_(from);
+            }
+        }
+        var kept = store.narrow(0, 0, index.Length).DetachFromDisposeScope();
+        store.Dispose();
+        return kept;
+    }
+
     /// <summary>Releases the storage.</summary>
     public void Dispose()
     {
@@ -175,7 +236,8 @@ public sealed class KVCache : IDisposable
         store.dtype == x.dtype && store.size(0) == x.size(0) && store.size(1) == x.size(1) && store.size(3) == x.size(3);
 
     private static Tensor Storage(Tensor like, int positions) =>
-        zeros([like.size(0), like.size(1), positions, like.size(3)], like.dtype).DetachFromDisposeScope();
+        // Positions past the cached length are written before they are read: no need to clear them.
+        empty([like.size(0), like.size(1), positions, like.size(3)], like.dtype).DetachFromDisposeScope();
 
     private Tensor Grow(Tensor old, int positions)
     {

@@ -135,4 +135,28 @@ public sealed class AttentionTests
             c.Dispose();
         }
     }
+
+    [Theory]
+    [InlineData(new long[] { 0, 2, 3 })] // finished rows dropped: moved within the storage
+    [InlineData(new long[] { 1, 3 })]
+    [InlineData(new long[] { 1, 1, 0, 2, 2 })] // a shared prefix copied to several rows: new storage
+    [InlineData(new long[] { })]
+    public void Selecting_cache_rows_keeps_those_rows_keys_and_values_and_appends_continue_them(long[] rows)
+    {
+        using var scope = NewDisposeScope();
+        using var cache = new KVCache(capacity: 8);
+        var k0 = randn([4, 2, 3, 2], generator: new Generator(31));
+        var v0 = randn([4, 2, 3, 2], generator: new Generator(32));
+        cache.Append(k0, v0);
+
+        cache.select_rows(tensor(rows, [rows.Length]));
+        var k1 = randn([rows.Length, 2, 1, 2], generator: new Generator(33));
+        var v1 = randn([rows.Length, 2, 1, 2], generator: new Generator(34));
+        var (keys, values) = cache.Append(k1, v1);
+
+        Assert.Equal(4, cache.length);
+        var index = tensor(rows, [rows.Length]);
+        Assert.Equal(cat([k0.index_select(0, index), k1], 2).ToArray<float>(), keys.contiguous().ToArray<float>());
+        Assert.Equal(cat([v0.index_select(0, index), v1], 2).ToArray<float>(), values.contiguous().ToArray<float>());
+    }
 }

@@ -63,9 +63,9 @@ public sealed class CollectFeedbackOptions
 
 /// <summary>
 /// <c>collect-feedback</c>: samples responses from the pipeline's current policy on a split's prompts (in a seeded
-/// order, cycling when the labels need more), attaches each response's gold evaluation for the source, asks the
-/// source, and leaves the labels as the pipeline's <see cref="FeedbackDataset"/> (appended to one an earlier round
-/// left), with the truth stripped again. Logs <c>feedback/labels</c>, <c>feedback/cost</c> (cumulative, per batch)
+/// order, cycling when the labels need more), asks the source, and leaves the labels as the pipeline's
+/// <see cref="FeedbackDataset"/> (appended to one an earlier round left). Responses never carry the truth; simulated
+/// sources get the task's gold evaluator from the host. Logs <c>feedback/labels</c>, <c>feedback/cost</c> (cumulative, per batch)
 /// and <c>feedback/gold_agreement</c>, records every label through <see cref="IRunContext.FeedbackLog"/>, and leaves
 /// <see cref="TaskMetrics.MeasureLabels"/> of this round as <see cref="EvaluationResults"/> under the key
 /// <c>feedback</c>. With a <see cref="CollectFeedbackOptions.Selector"/> (active collection) it generates
@@ -86,7 +86,7 @@ public sealed class CollectFeedbackStage(CollectFeedbackOptions options) : IStag
     {
         ArgumentNullException.ThrowIfNull(context);
         IGoldEvaluator gold = context.Task.Gold
-            ?? throw new InvalidOperationException("collect-feedback needs a task with a gold evaluator: simulated evaluators judge from its features.");
+            ?? throw new InvalidOperationException("collect-feedback needs a task with a gold evaluator, to measure how far the labels agree with the truth.");
         IReadOnlyList<Prompt> prompts = context.Task.GetPrompts(options.Split);
         if (prompts.Count == 0)
         {
@@ -134,10 +134,7 @@ public sealed class CollectFeedbackStage(CollectFeedbackOptions options) : IStag
                     throw new InvalidOperationException($"The policy returned {responses.Count} responses for {promptCount * k} prompts.");
                 }
                 var annotated = responses.Select((r, i) =>
-                {
-                    var named = r.Id.Length > 0 ? r : r with { Id = string.Create(CultureInfo.InvariantCulture, $"{prefix}-b{batch}-r{i}") };
-                    return GoldFeatures.Attach(named, gold.Evaluate(named));
-                }).ToList();
+                    r.Id.Length > 0 ? r : r with { Id = string.Create(CultureInfo.InvariantCulture, $"{prefix}-b{batch}-r{i}") }).ToList();
 
                 var queries = new List<FeedbackQuery>();
                 for (int p = 0; p < promptCount && queries.Count < needed * factor; p++)
@@ -154,14 +151,13 @@ public sealed class CollectFeedbackStage(CollectFeedbackOptions options) : IStag
                 }
                 if (selector is not null)
                 {
-                    // The selector sees the candidates as the source would, without the truth; the source gets them with it.
                     int budget = Math.Min(needed, (queries.Count + factor - 1) / factor);
                     var byId = queries.ToDictionary(q => q.Id, StringComparer.Ordinal);
-                    IReadOnlyList<FeedbackQuery> chosen = await selector.SelectAsync([.. queries.Select(WithoutTruth)], budget, ct).ConfigureAwait(false);
+                    IReadOnlyList<FeedbackQuery> chosen = await selector.SelectAsync(queries, budget, ct).ConfigureAwait(false);
                     queries = [.. chosen.Take(budget).Select(q => byId[q.Id])];
                 }
                 IReadOnlyList<FeedbackRecord> answers = await source.AnswerAsync(queries, ct).ConfigureAwait(false);
-                List<FeedbackRecord> records = [.. answers.Select(WithoutTruth)];
+                List<FeedbackRecord> records = [.. answers];
                 context.FeedbackLog?.Record(records);
                 collected.AddRange(records);
                 asked += queries.Count;
@@ -205,22 +201,6 @@ public sealed class CollectFeedbackStage(CollectFeedbackOptions options) : IStag
             }
         }
     }
-
-    private static FeedbackQuery WithoutTruth(FeedbackQuery query) => query switch
-    {
-        PairwiseQuery pair => pair with { First = GoldTruth.Strip(pair.First), Second = GoldTruth.Strip(pair.Second) },
-        RatingQuery rating => rating with { Response = GoldTruth.Strip(rating.Response) },
-        _ => query,
-    };
-
-    private static FeedbackRecord WithoutTruth(FeedbackRecord record) => record switch
-    {
-        PairwiseFeedback pair => pair with { First = GoldTruth.Strip(pair.First), Second = GoldTruth.Strip(pair.Second) },
-        RatingFeedback rating => rating with { Response = GoldTruth.Strip(rating.Response) },
-        CritiqueFeedback critique => critique with { Response = GoldTruth.Strip(critique.Response) },
-        CorrectionFeedback correction => correction with { Response = GoldTruth.Strip(correction.Response) },
-        _ => record,
-    };
 
     /// <summary>Prompts in a seeded order, reshuffled on every pass.</summary>
     private sealed class PromptOrder(IReadOnlyList<Prompt> prompts, Random random)

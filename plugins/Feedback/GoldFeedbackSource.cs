@@ -1,13 +1,16 @@
 using AlignFx.Abstractions.Feedback;
+using AlignFx.Abstractions.Tasks;
 
 namespace AlignFx.Feedback;
 
 /// <summary>
 /// The oracle (<c>gold</c>), for upper-bound arms: prefers the response with the higher gold score (0.5 on ties) and
 /// rates a response by its gold score mapped onto the query's scale (a score of 0 gives the minimum, 1 the maximum).
-/// Free and instant; confidence 1, or 0.5 on ties. Reads the truth the asking stage attached to each response.
+/// Free and instant; confidence 1, or 0.5 on ties.
 /// </summary>
-public sealed class GoldFeedbackSource : IFeedbackSource
+/// <param name="gold">The task's gold evaluator.</param>
+[SeesGoldTruth("The oracle answers from the truth: the upper bound other sources are measured against.")]
+public sealed class GoldFeedbackSource(IGoldEvaluator gold) : IFeedbackSource
 {
     /// <summary>The source name written into provenance.</summary>
     public const string Name = "gold";
@@ -28,13 +31,13 @@ public sealed class GoldFeedbackSource : IFeedbackSource
             switch (query)
             {
                 case PairwiseQuery pair:
-                    double first = GoldTruth.Of(pair.First, Name).Score;
-                    double second = GoldTruth.Of(pair.Second, Name).Score;
+                    double first = gold.Evaluate(pair.First).Score;
+                    double second = gold.Evaluate(pair.Second).Score;
                     double prefer = first > second ? 1 : first < second ? 0 : 0.5;
                     records.Add(new PairwiseFeedback(pair.Id, Provenance(prefer == 0.5 ? 0.5 : 1), pair.First, pair.Second, prefer));
                     break;
                 case RatingQuery rating:
-                    double score = Math.Clamp(GoldTruth.Of(rating.Response, Name).Score, 0, 1);
+                    double score = Math.Clamp(gold.Evaluate(rating.Response).Score, 0, 1);
                     records.Add(new RatingFeedback(rating.Id, Provenance(1), rating.Response, rating.Min + ((rating.Max - rating.Min) * score)));
                     break;
                 default:

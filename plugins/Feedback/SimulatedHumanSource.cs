@@ -7,7 +7,8 @@ namespace AlignFx.Feedback;
 
 /// <summary>
 /// <c>simulated-human</c>: simulated annotators who answer pairwise and rating queries from the responses' gold
-/// features (attached by the asking stage) through their utility (see <see cref="SimulatedHumanOptions"/>).
+/// features (from the task's gold evaluator, which the host gives only to simulated evaluators) through their utility
+/// (see <see cref="SimulatedHumanOptions"/>).
 /// </summary>
 /// <remarks>
 /// Pairwise: the annotator (drawn uniformly per query) answers by a fair coin with probability ε, otherwise picks the
@@ -18,6 +19,7 @@ namespace AlignFx.Feedback;
 /// Every draw for a query comes from the run's stream <c>feedback/simulated-human/&lt;query id&gt;</c>: the same seed and
 /// query ids give the same labels, whatever the batching.
 /// </remarks>
+[SeesGoldTruth("A simulated annotator judges from the truth, through its biases and limits.")]
 public sealed class SimulatedHumanSource : IFeedbackSource
 {
     /// <summary>The source name written into provenance.</summary>
@@ -27,14 +29,18 @@ public sealed class SimulatedHumanSource : IFeedbackSource
 
     private readonly SimulatedHumanOptions _options;
     private readonly long _seed;
+    private readonly IGoldEvaluator _gold;
 
     /// <summary>Creates the annotators for a run.</summary>
     /// <param name="options">The flaws' switches.</param>
     /// <param name="context">The run, whose seed fixes who poisons and every answer.</param>
-    public SimulatedHumanSource(SimulatedHumanOptions options, IRunContext context)
+    /// <param name="gold">The task's gold evaluator, whose features the annotators' utilities read.</param>
+    public SimulatedHumanSource(SimulatedHumanOptions options, IRunContext context, IGoldEvaluator gold)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(gold);
+        _gold = gold;
         _options = options;
         _seed = context.Seed;
         Annotators = CreateAnnotators(options, RandomStreams.Create(_seed, $"feedback/{Name}/poisoners"));
@@ -69,9 +75,9 @@ public sealed class SimulatedHumanSource : IFeedbackSource
         return Task.FromResult<IReadOnlyList<FeedbackRecord>>(records);
     }
 
-    private static PairwiseFeedback Pairwise(PairwiseQuery pair, SimulatedAnnotator annotator, bool atRandom, double choice, TimeSpan latency)
+    private PairwiseFeedback Pairwise(PairwiseQuery pair, SimulatedAnnotator annotator, bool atRandom, double choice, TimeSpan latency)
     {
-        double p = annotator.RationalPreferFirst(GoldTruth.Of(pair.First, Name), GoldTruth.Of(pair.Second, Name));
+        double p = annotator.RationalPreferFirst(_gold.Evaluate(pair.First), _gold.Evaluate(pair.Second));
         bool first = atRandom ? choice < 0.5 : choice < p;
         double confidence = atRandom ? 0.5 : Math.Max(p, 1 - p);
         if (annotator.Poisoner)
@@ -82,7 +88,7 @@ public sealed class SimulatedHumanSource : IFeedbackSource
         return new PairwiseFeedback(pair.Id, provenance, pair.First, pair.Second, first ? 1 : 0);
     }
 
-    private static RatingFeedback Rating(RatingQuery query, SimulatedAnnotator annotator, bool atRandom, double choice, TimeSpan latency)
+    private RatingFeedback Rating(RatingQuery query, SimulatedAnnotator annotator, bool atRandom, double choice, TimeSpan latency)
     {
         double low = Math.Ceiling(query.Min);
         double high = Math.Floor(query.Max);
@@ -95,7 +101,7 @@ public sealed class SimulatedHumanSource : IFeedbackSource
         }
         else
         {
-            double centred = (annotator.Utility(GoldTruth.Of(query.Response, Name)) - (annotator.CorrectnessWeight / 2)) / annotator.Temperature;
+            double centred = (annotator.Utility(_gold.Evaluate(query.Response)) - (annotator.CorrectnessWeight / 2)) / annotator.Temperature;
             double noise = Math.Log(Math.Max(choice, 1e-12) / Math.Max(1 - choice, 1e-12));
             rating = Math.Clamp(Math.Round(query.Min + ((query.Max - query.Min) * SimulatedAnnotator.Sigmoid(centred + noise))), low, high);
             double p = SimulatedAnnotator.Sigmoid(centred);

@@ -74,8 +74,6 @@ public sealed class PipelineTests : IDisposable
             Assert.Equal(300, data.Records.Count(r => r.Provenance.Source == "simulated-human"));
             Assert.Equal(30, data.TotalCost, 9);
             Assert.Equal(350, data.Records.Select(r => r.QueryId).Distinct().Count());
-            // The truth the sources saw is not left in the dataset reward models learn from.
-            Assert.DoesNotContain(data.Pairwise, p => p.First.Metadata.Keys.Concat(p.Second.Metadata.Keys).Any(k => k.StartsWith(GoldFeatures.MetadataPrefix, StringComparison.Ordinal)));
 
             var labels = store.GetMetricSeries(outcome.RunId, TaskMetrics.Labels);
             Assert.Equal([300.0, 50.0], labels.GroupBy(p => p.StageIndex).Select(g => g.Last().Value));

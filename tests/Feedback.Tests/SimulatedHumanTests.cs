@@ -41,14 +41,14 @@ public sealed class SimulatedHumanTests
     public async Task Agreement_with_gold_matches_what_the_parameters_imply(string flaw)
     {
         SimulatedHumanOptions options = FlawOptions[flaw]();
-        var source = new SimulatedHumanSource(options, new TestRunContext(5));
+        var source = new SimulatedHumanSource(options, new TestRunContext(5), TestGold.Arithmetic);
         IReadOnlyList<FeedbackRecord> labels = await Label(source);
 
         double expectedSum = 0, variance = 0, measuredSum = 0;
         int decisive = 0;
         for (int i = 0; i < PairSample.Count; i++)
         {
-            GoldEvaluation a = GoldFeatures.Read(PairSample[i].First)!, b = GoldFeatures.Read(PairSample[i].Second)!;
+            GoldEvaluation a = TestGold.Arithmetic.Evaluate(PairSample[i].First), b = TestGold.Arithmetic.Evaluate(PairSample[i].Second);
             if (a.Score == b.Score)
             {
                 continue;
@@ -79,15 +79,15 @@ public sealed class SimulatedHumanTests
         TestContext.Current.TestOutputHelper?.WriteLine($"{flaw}: measured {measured:0.0000}, implied {expected:0.0000}, 4 SE {4 * se:0.0000}, {decisive} decisive pairs");
         Assert.True(Math.Abs(measured - expected) <= 4 * se,
             $"{flaw}: measured agreement {measured:0.0000} over {decisive} decisive pairs, implied {expected:0.0000} ± {4 * se:0.0000}");
-        Assert.Equal(measured, TaskMetrics.GoldAgreement(labels.Cast<PairwiseFeedback>(), new AttachedGold()), 12);
+        Assert.Equal(measured, TaskMetrics.GoldAgreement(labels.Cast<PairwiseFeedback>(), TestGold.Arithmetic), 12);
     }
 
     [Fact]
     public async Task Flaws_pull_agreement_below_the_unbiased_evaluator()
     {
-        var gold = new AttachedGold();
+        var gold = TestGold.Arithmetic;
         async Task<double> Agreement(SimulatedHumanOptions options) =>
-            TaskMetrics.GoldAgreement((await Label(new SimulatedHumanSource(options, new TestRunContext(5)))).Cast<PairwiseFeedback>(), gold);
+            TaskMetrics.GoldAgreement((await Label(new SimulatedHumanSource(options, new TestRunContext(5), TestGold.Arithmetic))).Cast<PairwiseFeedback>(), gold);
 
         double unbiased = await Agreement(FlawOptions["unbiased"]());
         Assert.InRange(unbiased, 0.85, 0.97); // ≈ 0.05 + 0.9·σ(4) on decisive pairs
@@ -101,15 +101,15 @@ public sealed class SimulatedHumanTests
     public async Task The_same_seed_and_queries_give_the_same_labels_however_they_are_batched()
     {
         var options = new SimulatedHumanOptions { PoisonFraction = 0.4, ConfidenceBias = 0.5 };
-        var all = await Label(new SimulatedHumanSource(options, new TestRunContext(9)));
-        var again = await Label(new SimulatedHumanSource(options, new TestRunContext(9)));
-        var source = new SimulatedHumanSource(options, new TestRunContext(9));
+        var all = await Label(new SimulatedHumanSource(options, new TestRunContext(9), TestGold.Arithmetic));
+        var again = await Label(new SimulatedHumanSource(options, new TestRunContext(9), TestGold.Arithmetic));
+        var source = new SimulatedHumanSource(options, new TestRunContext(9), TestGold.Arithmetic);
         var oneByOne = new List<FeedbackRecord>();
         for (int i = 0; i < 200; i++)
         {
             oneByOne.AddRange(await source.AnswerAsync([new PairwiseQuery($"q{i}", PairSample[i].First, PairSample[i].Second)], CancellationToken.None));
         }
-        var otherSeed = await Label(new SimulatedHumanSource(options, new TestRunContext(10)));
+        var otherSeed = await Label(new SimulatedHumanSource(options, new TestRunContext(10), TestGold.Arithmetic));
 
         Assert.Equal(all, again);
         Assert.Equal(all.Take(200), oneByOne);
@@ -120,7 +120,7 @@ public sealed class SimulatedHumanTests
     public async Task Every_record_carries_its_provenance()
     {
         var options = new SimulatedHumanOptions { Annotators = 3, CostPerLabel = 0.2, MeanLatencySeconds = 10, Profiles = [new() { CostPerLabel = 1 }] };
-        var labels = await Label(new SimulatedHumanSource(options, new TestRunContext(2)));
+        var labels = await Label(new SimulatedHumanSource(options, new TestRunContext(2), TestGold.Arithmetic));
 
         Assert.All(labels, r =>
         {
@@ -138,48 +138,33 @@ public sealed class SimulatedHumanTests
     [Fact]
     public void Poisoners_are_a_seeded_share_of_the_annotators_and_profiles_override_it()
     {
-        Assert.Equal(2, new SimulatedHumanSource(new SimulatedHumanOptions { Annotators = 10, PoisonFraction = 0.2 }, new TestRunContext(1)).Annotators.Count(a => a.Poisoner));
-        Assert.Equal(0, new SimulatedHumanSource(new SimulatedHumanOptions(), new TestRunContext(1)).Annotators.Count(a => a.Poisoner));
-        var overridden = new SimulatedHumanSource(new SimulatedHumanOptions { Annotators = 2, Profiles = [new() { Poisoner = true }] }, new TestRunContext(1));
+        Assert.Equal(2, new SimulatedHumanSource(new SimulatedHumanOptions { Annotators = 10, PoisonFraction = 0.2 }, new TestRunContext(1), TestGold.Arithmetic).Annotators.Count(a => a.Poisoner));
+        Assert.Equal(0, new SimulatedHumanSource(new SimulatedHumanOptions(), new TestRunContext(1), TestGold.Arithmetic).Annotators.Count(a => a.Poisoner));
+        var overridden = new SimulatedHumanSource(new SimulatedHumanOptions { Annotators = 2, Profiles = [new() { Poisoner = true }] }, new TestRunContext(1), TestGold.Arithmetic);
         Assert.Equal([true, false], overridden.Annotators.Select(a => a.Poisoner));
     }
 
     [Fact]
     public async Task Ratings_are_whole_numbers_on_the_scale_and_rank_checkable_right_answers_higher()
     {
-        var source = new SimulatedHumanSource(new SimulatedHumanOptions(), new TestRunContext(4));
+        var source = new SimulatedHumanSource(new SimulatedHumanOptions(), new TestRunContext(4), TestGold.Arithmetic);
         var responses = PairSample.Select(p => p.First).ToList();
         var ratings = (await source.AnswerAsync([.. responses.Select((r, i) => new RatingQuery($"r{i}", r))], CancellationToken.None)).Cast<RatingFeedback>().ToList();
 
         Assert.All(ratings, r => Assert.True(r.Rating is >= 1 and <= 7 && r.Rating == Math.Round(r.Rating)));
-        double right = ratings.Where(r => GoldFeatures.Read(r.Response)!.Score == 1).Average(r => r.Rating);
-        double wrong = ratings.Where(r => GoldFeatures.Read(r.Response)!.Score == 0).Average(r => r.Rating);
+        double right = ratings.Where(r => TestGold.Arithmetic.Evaluate(r.Response).Score == 1).Average(r => r.Rating);
+        double wrong = ratings.Where(r => TestGold.Arithmetic.Evaluate(r.Response).Score == 0).Average(r => r.Rating);
         Assert.True(right > wrong + 2, $"right {right:0.00}, wrong {wrong:0.00}");
-    }
-
-    [Fact]
-    public async Task A_response_without_attached_truth_is_refused_with_the_remedy()
-    {
-        var bare = new Response(new Prompt("p", "3+4=?"), "7") { Id = "r1" };
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            new SimulatedHumanSource(new SimulatedHumanOptions(), new TestRunContext(1)).AnswerAsync([new PairwiseQuery("q", bare, bare)], CancellationToken.None));
-        Assert.Contains("GoldFeatures.Attach", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task The_gold_source_prefers_the_higher_gold_score_and_calls_ties_even()
     {
-        var labels = (await new GoldFeedbackSource().AnswerAsync([.. PairSample.Select((p, i) => new PairwiseQuery($"q{i}", p.First, p.Second))], CancellationToken.None))
+        var labels = (await new GoldFeedbackSource(TestGold.Arithmetic).AnswerAsync([.. PairSample.Select((p, i) => new PairwiseQuery($"q{i}", p.First, p.Second))], CancellationToken.None))
             .Cast<PairwiseFeedback>().ToList();
 
-        Assert.Equal(1, TaskMetrics.GoldAgreement(labels, new AttachedGold()));
-        Assert.All(labels.Where(l => GoldFeatures.Read(l.First)!.Score == GoldFeatures.Read(l.Second)!.Score), l => Assert.Equal(0.5, l.PreferFirst));
+        Assert.Equal(1, TaskMetrics.GoldAgreement(labels, TestGold.Arithmetic));
+        Assert.All(labels.Where(l => TestGold.Arithmetic.Evaluate(l.First).Score == TestGold.Arithmetic.Evaluate(l.Second).Score), l => Assert.Equal(0.5, l.PreferFirst));
         Assert.All(labels, l => Assert.Equal(("gold", "oracle", 0.0), (l.Provenance.Source, l.Provenance.Annotator, l.Provenance.Cost)));
-    }
-
-    /// <summary>A gold evaluator that reads the attached truth (so these tests need no task instance).</summary>
-    private sealed class AttachedGold : IGoldEvaluator
-    {
-        public GoldEvaluation Evaluate(Response response) => GoldFeatures.Read(response)!;
     }
 }

@@ -31,7 +31,13 @@ public sealed class ScriptedCorpusPolicy : IPolicy
         Task.FromResult<IReadOnlyList<float[]>>([.. responses.Select(r => new float[r.Text.Length])]);
 }
 
-/// <summary>Pairs of corpus-distribution responses with their gold evaluations attached, as the stage would ask.</summary>
+/// <summary>The arithmetic task's gold evaluator (it reads the problem from the prompt's text, so any instance will do).</summary>
+internal static class TestGold
+{
+    public static readonly IGoldEvaluator Arithmetic = new ArithmeticTask(new ArithmeticOptions(), new TestRunContext(0));
+}
+
+/// <summary>Pairs of corpus-distribution responses, as the stage would ask about them.</summary>
 internal static class Pairs
 {
     public static List<(Response First, Response Second)> Sample(int count, long seed)
@@ -40,7 +46,7 @@ internal static class Pairs
         var policy = new ScriptedCorpusPolicy();
         var prompts = task.GetPrompts(TaskSplits.Train);
         var responses = policy.GenerateAsync([.. prompts.SelectMany(p => new[] { p, p })], new GenerationOptions { Seed = seed }, CancellationToken.None).Result;
-        var attached = responses.Select((r, i) => GoldFeatures.Attach(r with { Id = $"r{i}" }, task.Evaluate(r))).ToList();
-        return [.. Enumerable.Range(0, count).Select(i => (attached[2 * i], attached[(2 * i) + 1]))];
+        var named = responses.Select((r, i) => r with { Id = $"r{i}" }).ToList();
+        return [.. Enumerable.Range(0, count).Select(i => (named[2 * i], named[(2 * i) + 1]))];
     }
 }

@@ -55,19 +55,4 @@ public sealed class TaskMetricsTests
         Assert.Equal(1.25, metrics[TaskMetrics.LabelCost], 12);
         Assert.Equal(0.25, metrics[TaskMetrics.CostPerLabel], 12);
     }
-
-    [Fact]
-    public void Attached_gold_evaluations_read_back_exactly()
-    {
-        var response = new Response(new Prompt("p", "3+4=?"), "Surely 7.") { Metadata = new Dictionary<string, string> { ["temperature"] = "1" } };
-        GoldEvaluation gold = ArithmeticTask.Evaluate(ArithmeticProblem.TryParse("3+4=?")!, response.Text);
-
-        Response attached = GoldFeatures.Attach(response, gold);
-
-        Assert.Equal("1", attached.Metadata["temperature"]);
-        GoldEvaluation back = GoldFeatures.Read(attached)!;
-        Assert.Equal(gold.Score, back.Score);
-        Assert.Equal(gold.Features.OrderBy(f => f.Key), back.Features.OrderBy(f => f.Key));
-        Assert.Null(GoldFeatures.Read(response));
-    }
 }

@@ -19,6 +19,7 @@ public sealed class GoldRewardOptions
 /// <c>gold</c>: the task's gold evaluator as a reward (the oracle: an upper bound, and the truth that proxy rewards
 /// are measured against). Optionally one labelled feature instead of the score. Refuses a task without a gold evaluator.
 /// </summary>
+[SeesGoldTruth("The gold reward is the truth itself: the oracle arm and the measure proxies are held against.")]
 public sealed class GoldReward : IRewardModel
 {
     private readonly IGoldEvaluator _gold;

@@ -18,8 +18,6 @@ namespace AlignFx.Tasks.Arithmetic;
 /// </remarks>
 public sealed class ArithmeticTask : ITask, IGoldEvaluator
 {
-    /// <summary>Prompt metadata key: the right answer.</summary>
-    public const string AnswerKey = "answer";
     /// <summary>Prompt metadata key: the hint, when there is one.</summary>
     public const string HintKey = "hint";
     /// <summary>Prompt metadata key: "1" for a hard item, "0" for an easy one.</summary>
@@ -130,11 +128,9 @@ public sealed class ArithmeticTask : ITask, IGoldEvaluator
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            [AnswerKey] = problem.Answer.ToString(CultureInfo.InvariantCulture),
             [GoldFeatures.Difficulty] = problem.Difficulty.ToString(CultureInfo.InvariantCulture),
             [HardKey] = hard ? "1" : "0",
             [GoldFeatures.HintPresent] = problem.Hint is null ? "0" : "1",
-            [GoldFeatures.HintCorrect] = problem.HintIsCorrect ? "1" : "0",
         };
         if (problem.Hint is { } hint)
         {

@@ -8,7 +8,7 @@ namespace AlignFx.Abstractions.Feedback;
 public interface IQuerySelector
 {
     /// <summary>Picks <paramref name="count"/> of <paramref name="candidates"/> (all of them when there are fewer), most informative first.</summary>
-    /// <param name="candidates">The queries that could be asked (with the truth stripped, as the source would see them).</param>
+    /// <param name="candidates">The queries that could be asked (responses never carry the truth).</param>
     /// <param name="count">How many to keep.</param>
     /// <param name="ct">Cancels the selection.</param>
     /// <returns>The chosen queries, each one of <paramref name="candidates"/>.</returns>

@@ -13,10 +13,10 @@ namespace AlignFx.Abstractions.Plugins;
 public static class AlignFxContracts
 {
     /// <summary>The contracts' major version; plugins must be built against the same one.</summary>
-    public const int Major = 1;
+    public const int Major = 2;
 
     /// <summary>The contracts' minor version; plugins must be built against this one or an older one.</summary>
-    public const int Minor = 1;
+    public const int Minor = 0;
 
     /// <summary>The version of the contracts this process runs with (the loaded assembly's version).</summary>
     public static Version Version { get; } = typeof(AlignFxContracts).Assembly.GetName().Version ?? new Version(Major, Minor);

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace AlignFx.Abstractions.Tasks;
 
 /// <summary>
@@ -29,59 +27,6 @@ public static class GoldFeatures
     public const string StepErrors = "step_errors";
     /// <summary>How hard the prompt is, on the task's scale (higher is harder); evaluators compare it with their verification limit.</summary>
     public const string Difficulty = "difficulty";
-
-    /// <summary>
-    /// The prefix of the <see cref="Response.Metadata"/> keys under which <see cref="Attach"/> stores the gold score
-    /// (<c>gold/score</c>) and each feature (<c>gold/correct</c>, ...).
-    /// </summary>
-    public const string MetadataPrefix = "gold/";
-
-    /// <summary>The metadata key of the gold score.</summary>
-    public const string ScoreKey = MetadataPrefix + "score";
-
-    /// <summary>
-    /// A copy of <paramref name="response"/> whose metadata also holds its gold evaluation: how a stage hands the
-    /// truth to simulated evaluators, which see only the responses they are asked about. Policies and reward
-    /// models must not read these keys.
-    /// </summary>
-    /// <param name="response">The response.</param>
-    /// <param name="evaluation">Its gold evaluation.</param>
-    /// <returns>The response with <c>gold/*</c> metadata added (invariant-culture round-trip numbers).</returns>
-    public static Response Attach(Response response, GoldEvaluation evaluation)
-    {
-        ArgumentNullException.ThrowIfNull(response);
-        ArgumentNullException.ThrowIfNull(evaluation);
-        var metadata = new Dictionary<string, string>(response.Metadata, StringComparer.Ordinal)
-        {
-            [ScoreKey] = evaluation.Score.ToString("R", CultureInfo.InvariantCulture),
-        };
-        foreach (var (name, value) in evaluation.Features)
-        {
-            metadata[MetadataPrefix + name] = value.ToString("R", CultureInfo.InvariantCulture);
-        }
-        return response with { Metadata = metadata };
-    }
-
-    /// <summary>The gold evaluation <see cref="Attach"/> stored in <paramref name="response"/>'s metadata, or null when it has none.</summary>
-    /// <param name="response">A response.</param>
-    /// <returns>The evaluation, or null.</returns>
-    public static GoldEvaluation? Read(Response response)
-    {
-        ArgumentNullException.ThrowIfNull(response);
-        if (!response.Metadata.TryGetValue(ScoreKey, out string? score))
-        {
-            return null;
-        }
-        var features = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var (key, value) in response.Metadata)
-        {
-            if (key.StartsWith(MetadataPrefix, StringComparison.Ordinal) && key != ScoreKey)
-            {
-                features[key[MetadataPrefix.Length..]] = double.Parse(value, CultureInfo.InvariantCulture);
-            }
-        }
-        return new GoldEvaluation(double.Parse(score, CultureInfo.InvariantCulture), features);
-    }
 
     /// <summary>A feature's value, or <paramref name="fallback"/> when the evaluation does not label it.</summary>
     /// <param name="evaluation">A gold evaluation.</param>

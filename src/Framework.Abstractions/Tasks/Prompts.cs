@@ -5,7 +5,7 @@ namespace AlignFx.Abstractions.Tasks;
 /// <param name="Text">The text the policy sees.</param>
 public sealed record Prompt(string Id, string Text)
 {
-    /// <summary>Task-specific facts about the prompt (difficulty, a user hint, ...), which gold evaluators and simulated evaluators may read and policies must not.</summary>
+    /// <summary>Public, task-specific facts about the prompt (difficulty, a user hint, ...); never the truth (the answer), which only the task's gold evaluator knows.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = EmptyMetadata;
 
     internal static readonly IReadOnlyDictionary<string, string> EmptyMetadata = new Dictionary<string, string>();

@@ -22,7 +22,8 @@ public static class ComponentActivator
 
     /// <summary>
     /// Creates the component: its constructor receives <paramref name="options"/> (when it declares a parameter of the
-    /// options type) and anything else from <paramref name="services"/>.
+    /// options type) and anything else from <paramref name="services"/>, as <see cref="GoldIsolation"/> lets it see them
+    /// (only simulated evaluators and gold oracles see the task's gold evaluator).
     /// </summary>
     /// <param name="services">The host's services (plugin services, the run context, loggers).</param>
     /// <param name="descriptor">The component to create.</param>
@@ -42,11 +43,12 @@ public static class ComponentActivator
         // Pass the options only to a constructor that takes them: ActivatorUtilities refuses unused arguments.
         bool takesOptions = descriptor.ImplementationType.GetConstructors()
             .Any(c => c.GetParameters().Any(p => p.ParameterType.IsAssignableFrom(descriptor.OptionsType)));
+        IServiceProvider visible = GoldIsolation.ServicesFor(services, descriptor);
         try
         {
             return takesOptions
-                ? ActivatorUtilities.CreateInstance(services, descriptor.ImplementationType, options)
-                : ActivatorUtilities.CreateInstance(services, descriptor.ImplementationType);
+                ? ActivatorUtilities.CreateInstance(visible, descriptor.ImplementationType, options)
+                : ActivatorUtilities.CreateInstance(visible, descriptor.ImplementationType);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

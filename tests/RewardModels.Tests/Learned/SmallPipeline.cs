@@ -43,7 +43,7 @@ public sealed class SmallPipeline : IDisposable
         "ensemble" => new EnsembleRewardModel(Bind<EnsembleOptions>(reference)),
         "trained" => new TrainedRewardModel(Bind<TrainedRewardOptions>(reference), context.Artifacts),
         "ensemble-disagreement" => new EnsembleDisagreementSelector(Bind<EnsembleDisagreementOptions>(reference), context.Artifacts),
-        "simulated-human" => new SimulatedHumanSource(Bind<SimulatedHumanOptions>(reference), new TestRunContext(context.Seed)),
+        "simulated-human" => new SimulatedHumanSource(Bind<SimulatedHumanOptions>(reference), new TestRunContext(context.Seed), context.Task.Gold!),
         _ => throw new InvalidOperationException($"no component '{reference.Name}' in this test"),
     };
 

@@ -5,7 +5,7 @@ using AlignFx.TestPlugins.IncompatibleContract;
 
 namespace AlignFx.TestPlugins.IncompatibleContract;
 
-/// <summary>A module written for contracts 2.0.</summary>
+/// <summary>A module written for contracts 99.0 (a future major version).</summary>
 public sealed class FutureModule : IPluginModule
 {
     /// <inheritdoc />

@@ -63,6 +63,17 @@ public static class ComponentKinds
         (Oversight, typeof(IOversightMethod)),
     ];
 
+    /// <summary>
+    /// The kinds a reference of <paramref name="kind"/> may name, in the order they are looked up: a feedback-source
+    /// reference may also name an oversight method, which the host makes a source of pairwise labels through
+    /// <see cref="OversightFeedbackSource"/> (its verdicts become labels, its transcripts travel with them). Every other
+    /// kind accepts only itself.
+    /// </summary>
+    /// <param name="kind">One of <see cref="All"/>.</param>
+    /// <returns>The accepted kinds, <paramref name="kind"/> first.</returns>
+    public static IReadOnlyList<string> Accepting(string kind) =>
+        kind == FeedbackSource ? [FeedbackSource, Oversight] : [kind];
+
     /// <summary>The contract interface every component of <paramref name="kind"/> implements, or null for an unknown kind.</summary>
     /// <param name="kind">One of <see cref="All"/>.</param>
     /// <returns>For example <see cref="IRewardModel"/> for <see cref="RewardModel"/>.</returns>

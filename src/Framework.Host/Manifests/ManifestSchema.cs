@@ -189,11 +189,14 @@ public static class ManifestSchema
 
     private static JsonObject Reference(string kind, IComponentCatalog catalog, JsonObject definitions)
     {
-        var components = catalog.Components.Where(c => c.Kind == kind).ToList();
+        var accepted = ComponentKinds.Accepting(kind).ToList();
+        // A kind's own components first: where an oversight method shares a feedback source's name, the source wins.
+        var components = catalog.Components.Where(c => accepted.Contains(c.Kind))
+            .GroupBy(c => c.Name).Select(g => g.OrderBy(c => accepted.IndexOf(c.Kind)).First()).ToList();
         var conditions = new JsonArray();
         foreach (var component in components)
         {
-            var key = $"options.{kind}.{component.Name}";
+            var key = $"options.{component.Kind}.{component.Name}";
             definitions[key] = OptionsSchema(component.OptionsType, component.Description, []);
             conditions.Add(new JsonObject
             {

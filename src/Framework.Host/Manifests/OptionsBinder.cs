@@ -30,15 +30,15 @@ internal sealed class OptionsBinder(BindContext context)
     /// <summary>Finds a component by kind and name, or records an error that lists the names that exist, closest first.</summary>
     public ComponentDescriptor? Resolve(string kind, string name, string path, string? note = null)
     {
-        var found = context.Catalog.Find(kind, name);
+        var found = ComponentKinds.Accepting(kind).Select(k => context.Catalog.Find(k, name)).FirstOrDefault(c => c is not null);
         if (found is not null)
             return found;
 
         var message = $"unknown {KindWords.Singular(kind)} '{name}'{note}";
-        var elsewhere = context.Catalog.Components.FirstOrDefault(c => c.Name == name && c.Kind != kind);
+        var elsewhere = context.Catalog.Components.FirstOrDefault(c => c.Name == name && !ComponentKinds.Accepting(kind).Contains(c.Kind));
         if (elsewhere is not null)
             message += $" ('{name}' is {KindWords.WithArticle(elsewhere.Kind)}, not {KindWords.WithArticle(kind)})";
-        var names = context.Catalog.Components.Where(c => c.Kind == kind).Select(c => c.Name).ToList();
+        var names = context.Catalog.Components.Where(c => ComponentKinds.Accepting(kind).Contains(c.Kind)).Select(c => c.Name).Distinct().ToList();
         message += names.Count == 0
             ? $"; no {KindWords.Plural(kind)} are registered (is the plugin that provides them loaded?)"
             : $"; the {KindWords.Plural(kind)} are: {string.Join(", ", NameSuggestions.ClosestFirst(name, names))}";

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using AlignFx.Abstractions.Feedback;
+using AlignFx.Abstractions.Oversight;
 using AlignFx.Abstractions.Plugins;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -75,6 +77,31 @@ public static class ComponentActivator
         return element.Deserialize(descriptor.OptionsType, BindingOptions) ?? Activator.CreateInstance(descriptor.OptionsType)!;
     }
 
+    /// <summary>
+    /// The component as the contract <typeparamref name="T"/> asked for: itself, or an oversight method adapted to a
+    /// feedback source (<see cref="ComponentKinds.Accepting"/>).
+    /// </summary>
+    /// <typeparam name="T">The contract asked for.</typeparam>
+    /// <param name="component">The created component.</param>
+    /// <param name="descriptor">Its descriptor.</param>
+    /// <returns>The component as <typeparamref name="T"/>.</returns>
+    /// <exception cref="InvalidOperationException">The component does not implement <typeparamref name="T"/>.</exception>
+    public static T As<T>(object component, ComponentDescriptor descriptor) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(component);
+        ArgumentNullException.ThrowIfNull(descriptor);
+        if (component is T direct)
+        {
+            return direct;
+        }
+        if (typeof(T) == typeof(IFeedbackSource) && component is IOversightMethod method)
+        {
+            return (T)(object)new OversightFeedbackSource(method, descriptor.Name);
+        }
+        throw new InvalidOperationException(
+            $"{Describe(descriptor)} is a {descriptor.ImplementationType.FullName}, which does not implement {typeof(T).FullName}.");
+    }
+
     internal static string Describe(ComponentDescriptor descriptor) =>
         descriptor.Plugin.Length == 0
             ? $"{descriptor.Kind} '{descriptor.Name}'"
@@ -98,16 +125,15 @@ public sealed class ComponentFactory(IComponentCatalog catalog, IServiceProvider
         ArgumentNullException.ThrowIfNull(reference);
         string kind = ComponentKinds.KindOf(typeof(T))
             ?? throw new InvalidOperationException($"{typeof(T).FullName} is not a component contract; ask for one of the kinds' interfaces.");
-        ComponentDescriptor descriptor = catalog.Find(kind, reference.Name) ?? throw new InvalidOperationException(
-            $"No {kind} named '{reference.Name}' is registered; the {kind} components are: {NamesOf(kind)}.");
+        ComponentDescriptor descriptor = ComponentKinds.Accepting(kind).Select(k => catalog.Find(k, reference.Name)).FirstOrDefault(c => c is not null)
+            ?? throw new InvalidOperationException($"No {kind} named '{reference.Name}' is registered; the {kind} components are: {NamesOf(kind)}.");
         object component = ComponentActivator.Create(services, descriptor, _bind(descriptor, reference.Options));
-        return component as T ?? throw new InvalidOperationException(
-            $"{ComponentActivator.Describe(descriptor)} is a {descriptor.ImplementationType.FullName}, which does not implement {typeof(T).FullName}.");
+        return ComponentActivator.As<T>(component, descriptor);
     }
 
     private string NamesOf(string kind)
     {
-        var names = catalog.Components.Where(c => c.Kind == kind).Select(c => c.Name).Order(StringComparer.Ordinal).ToList();
+        var names = catalog.Components.Where(c => ComponentKinds.Accepting(kind).Contains(c.Kind)).Select(c => c.Name).Distinct().Order(StringComparer.Ordinal).ToList();
         return names.Count == 0 ? "(none)" : string.Join(", ", names);
     }
 }

@@ -20,8 +20,6 @@ internal sealed class ManifestComponentFactory(PipelineManifest manifest, ICompo
         {
             return _fallback.Create<T>(reference);
         }
-        return ComponentActivator.Create(services, bound.Descriptor, bound.Options) as T
-            ?? throw new InvalidOperationException(
-                $"{bound.Descriptor.Kind} '{bound.Descriptor.Name}' (plugin '{bound.Descriptor.Plugin}') is not a {typeof(T).Name}.");
+        return ComponentActivator.As<T>(ComponentActivator.Create(services, bound.Descriptor, bound.Options), bound.Descriptor);
     }
 }

@@ -41,7 +41,7 @@ internal sealed class OptionsBinder(BindContext context)
         var names = context.Catalog.Components.Where(c => ComponentKinds.Accepting(kind).Contains(c.Kind)).Select(c => c.Name).Distinct().ToList();
         message += names.Count == 0
             ? $"; no {KindWords.Plural(kind)} are registered (is the plugin that provides them loaded?)"
-            : $"; the {KindWords.Plural(kind)} are: {string.Join(", ", NameSuggestions.ClosestFirst(name, names))}";
+            : $"; the {string.Join(" and ", ComponentKinds.Accepting(kind).Select(KindWords.Plural))} are: {string.Join(", ", NameSuggestions.ClosestFirst(name, names))}";
         context.Error(path, message);
         return null;
     }

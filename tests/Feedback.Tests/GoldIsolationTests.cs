@@ -1,3 +1,4 @@
+using AlignFx.Evaluation;
 using System.Collections.Concurrent;
 using AlignFx.Abstractions.Feedback;
 using AlignFx.Abstractions.Plugins;

@@ -1,3 +1,4 @@
+using AlignFx.Evaluation;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using AlignFx.Abstractions.Feedback;

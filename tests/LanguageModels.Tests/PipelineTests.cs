@@ -1,3 +1,4 @@
+using AlignFx.Evaluation;
 using System.Reflection;
 using AlignFx.Abstractions.Plugins;
 using AlignFx.Abstractions.Policies;

@@ -1,3 +1,4 @@
+using AlignFx.Evaluation;
 using System.Globalization;
 using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;

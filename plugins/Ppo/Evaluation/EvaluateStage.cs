@@ -1,3 +1,4 @@
+using AlignFx.Evaluation;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using AlignFx.Abstractions.Plugins;

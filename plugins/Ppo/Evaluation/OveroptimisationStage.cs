@@ -1,3 +1,4 @@
+using AlignFx.Evaluation;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.Json;

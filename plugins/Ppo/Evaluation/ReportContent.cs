@@ -1,3 +1,4 @@
+using AlignFx.Evaluation;
 using System.Globalization;
 using AlignFx.Abstractions.Feedback;
 using AlignFx.Abstractions.Runs;

@@ -1,3 +1,4 @@
+using AlignFx.Evaluation;
 using System.Globalization;
 using System.Net;
 using System.Text;

@@ -1,3 +1,4 @@
+using AlignFx.Evaluation;
 using AlignFx.Abstractions.Optimization;
 using AlignFx.Abstractions.Policies;
 using AlignFx.Abstractions.Rewards;
@@ -28,8 +29,8 @@ public sealed class BestOfNOptimizer(BestOfNOptions options) : IPolicyOptimizer
             : request with { EvaluationPrompts = [.. request.Prompts.Take(options.MeasurePrompts)] };
         var probe = new OptimizationProbe(measured, context, options.MaxNewTokens, "best-of-n/evaluation");
         await probe.MeasureAsync(basePolicy, null, 0, 0, ct).ConfigureAwait(false);
-        var results = new Dictionary<string, double>(await probe.MeasureAsync(policy, null, PpoMath.BestOfNKl(options.N), 1, ct).ConfigureAwait(false), StringComparer.Ordinal);
-        double kl = PpoMath.BestOfNKl(options.N);
+        var results = new Dictionary<string, double>(await probe.MeasureAsync(policy, null, Overoptimisation.BestOfNKl(options.N), 1, ct).ConfigureAwait(false), StringComparer.Ordinal);
+        double kl = Overoptimisation.BestOfNKl(options.N);
         results[MetricNames.Kl] = kl;
         results[MetricNames.SqrtKl] = Math.Sqrt(kl);
         results["best_of_n/n"] = options.N;

@@ -210,15 +210,6 @@ public static class PpoMath
         return varR == 0 ? double.NaN : 1 - (Variance(d) / varR);
     }
 
-    /// <summary>The analytic KL between best-of-n sampling and the base policy, log n − (n − 1)/n (Stiennon et al. 2020; Gao et al. 2022).</summary>
-    /// <param name="n">Samples per prompt.</param>
-    /// <returns>The KL in nats.</returns>
-    public static double BestOfNKl(int n)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
-        return Math.Log(n) - ((n - 1.0) / n);
-    }
-
     private static double Variance(List<double> xs)
     {
         if (xs.Count == 0)

@@ -37,7 +37,7 @@ public sealed record OptimizationRequest(ITrainablePolicy Policy, IRewardModel R
 
     /// <summary>
     /// The highest <see cref="GoldFeatures.Difficulty"/> the run's evaluator can check, passed to
-    /// <see cref="TaskMetrics.MeasureResponses"/> so <c>gold/accuracy_uncheckable</c> shows reward hacking;
+    /// <c>TaskMetrics.MeasureResponses</c> (Framework.Evaluation) so <c>gold/accuracy_uncheckable</c> shows reward hacking;
     /// +infinity (the default): everything is checkable.
     /// </summary>
     public double VerificationLimit { get; init; } = double.PositiveInfinity;

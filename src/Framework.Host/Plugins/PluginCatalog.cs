@@ -201,6 +201,12 @@ public sealed class PluginCatalog : IComponentCatalog
                     $"it was built against {refName} {wanted}, but this host has {AlignFxContracts.Version} "
                     + $"(a plugin needs major version {AlignFxContracts.Version.Major} and minor version {AlignFxContracts.Version.Minor} or lower); rebuild it against this host's contracts.");
             }
+            if (refName == SharedAssemblies.EvaluationAssembly && host is not null && wanted.Major != host.Major)
+            {
+                return Error(name, PluginFailure.IncompatibleContractVersion,
+                    $"it was built against {refName} {wanted}, but this host has {host} (a plugin needs major version {host.Major}); "
+                    + "rebuild it against this host's evaluation library.");
+            }
             if (host is null)
             {
                 return Error(name, PluginFailure.MissingDependency,

@@ -1,3 +1,4 @@
+using AlignFx.Evaluation;
 using System.Reflection;
 using System.Runtime.Loader;
 using AlignFx.Abstractions.Plugins;
@@ -12,13 +13,17 @@ internal static class SharedAssemblies
 {
     private const string TensorsAssembly = "Framework.Tensors";
 
+    /// <summary>The shared evaluation library, versioned like the contracts (a plugin needs its major version).</summary>
+    public const string EvaluationAssembly = "Framework.Evaluation";
+
     /// <summary>
-    /// Contract assemblies: ours and the Microsoft.Extensions abstractions. A plugin folder holding a copy of one is refused,
+    /// Contract assemblies: ours (the contracts, the tensor runtime, the shared evaluation library) and the Microsoft.Extensions abstractions. A plugin folder holding a copy of one is refused,
     /// because the copy would be silently ignored.
     /// </summary>
     public static bool IsContract(string name) =>
         name == AlignFxContracts.AssemblyName
         || name == TensorsAssembly
+        || name == EvaluationAssembly
         || (name.StartsWith("Microsoft.Extensions.", StringComparison.Ordinal) && name.EndsWith(".Abstractions", StringComparison.Ordinal));
 
     /// <summary>
@@ -48,6 +53,8 @@ internal static class SharedAssemblies
         var names = new HashSet<string>(StringComparer.Ordinal);
         var pending = new Queue<Assembly>();
         pending.Enqueue(typeof(AlignFxContracts).Assembly);
+        pending.Enqueue(typeof(AlignFx.Evaluation.TaskMetrics).Assembly);
+        names.Add(EvaluationAssembly);
         while (pending.Count > 0)
         {
             foreach (AssemblyName reference in pending.Dequeue().GetReferencedAssemblies())

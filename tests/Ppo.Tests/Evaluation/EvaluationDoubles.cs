@@ -1,3 +1,4 @@
+using AlignFx.Evaluation;
 using System.Text.Json;
 using AlignFx.Abstractions.Optimization;
 using AlignFx.Abstractions.Policies;

@@ -1,3 +1,4 @@
+using AlignFx.Evaluation;
 using System.Xml.Linq;
 using AlignFx.Abstractions.Feedback;
 using AlignFx.Abstractions.Policies;

@@ -1,3 +1,4 @@
+using AlignFx.Evaluation;
 using AlignFx.Tensors;
 using static AlignFx.Tensors.torch;
 
@@ -156,7 +157,7 @@ public sealed class PpoMathTests
     [InlineData(4, 0.636)]
     [InlineData(16, 1.835)]
     public void Best_of_n_kl_is_log_n_minus_n_minus_one_over_n(int n, double expected) =>
-        Assert.Equal(expected, PpoMath.BestOfNKl(n), 3);
+        Assert.Equal(expected, Overoptimisation.BestOfNKl(n), 3);
 
     [Fact]
     public void Running_moments_match_the_moments_of_all_values_seen()

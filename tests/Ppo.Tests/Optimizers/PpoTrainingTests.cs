@@ -1,3 +1,4 @@
+using AlignFx.Evaluation;
 using AlignFx.Abstractions.Optimization;
 using AlignFx.Abstractions.Plugins;
 using AlignFx.Abstractions.Policies;

@@ -1,3 +1,4 @@
+using AlignFx.Evaluation;
 using System.Text.Json.Nodes;
 using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;

@@ -1,3 +1,4 @@
+using AlignFx.Evaluation;
 using AlignFx.Abstractions.Feedback;
 using AlignFx.Abstractions.Rewards;
 using AlignFx.Abstractions.Runs;

@@ -1,8 +1,7 @@
-using AlignFx.Ppo.Evaluation;
 using FsCheck;
 using FsCheck.Fluent;
 
-namespace AlignFx.Ppo.Tests.Evaluation;
+namespace AlignFx.Evaluation.Tests;
 
 public sealed class OveroptimisationMathTests
 {

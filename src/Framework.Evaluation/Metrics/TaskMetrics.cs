@@ -1,6 +1,7 @@
 using AlignFx.Abstractions.Feedback;
+using AlignFx.Abstractions.Tasks;
 
-namespace AlignFx.Abstractions.Tasks;
+namespace AlignFx.Evaluation;
 
 /// <summary>
 /// The task metrics of the weak-oversight setting, computed from gold evaluations and their <see cref="GoldFeatures"/>

@@ -1,4 +1,4 @@
-namespace AlignFx.Ppo.Evaluation;
+namespace AlignFx.Evaluation;
 
 /// <summary>
 /// The arithmetic of the overoptimisation study of Gao, Schulman and Hilton (2022): the analytic KL of best-of-n,
@@ -108,7 +108,7 @@ public static class Overoptimisation
         return rl ? d * (fit.Alpha - fit.Beta * Math.Log(d)) : d * (fit.Alpha - fit.Beta * d);
     }
 
-    /// <summary>y ≈ α·d + β·second(d): the 2×2 normal equations, and R² = 1 − SS_res/SS_tot on y.</summary>
+    /// <summary>y ≈ α·d + β·second(d) by least squares (Math.NET's QR solve), and R² = 1 − SS_res/SS_tot on y.</summary>
     private static GoldFit Fit(IReadOnlyList<double> sqrtKl, IReadOnlyList<double> goldGain, Func<double, double> second)
     {
         ArgumentNullException.ThrowIfNull(sqrtKl);
@@ -118,23 +118,17 @@ public static class Overoptimisation
             throw new ArgumentException($"{sqrtKl.Count} values of d but {goldGain.Count} gold gains.", nameof(goldGain));
         }
         var points = sqrtKl.Zip(goldGain).Where(p => p.First > 0 && double.IsFinite(p.First) && double.IsFinite(p.Second)).ToList();
-        double s11 = 0, s12 = 0, s22 = 0, s1y = 0, s2y = 0;
-        foreach (var (d, y) in points)
-        {
-            double x1 = d, x2 = second(d);
-            s11 += x1 * x1;
-            s12 += x1 * x2;
-            s22 += x2 * x2;
-            s1y += x1 * y;
-            s2y += x2 * y;
-        }
+        // A rank check on the normal equations first: nearly collinear columns have no meaningful fit.
+        double s11 = points.Sum(p => p.First * p.First), s22 = points.Sum(p => second(p.First) * second(p.First));
+        double s12 = points.Sum(p => p.First * second(p.First));
         double det = s11 * s22 - s12 * s12;
         if (points.Count < 2 || Math.Abs(det) <= 1e-12 * Math.Max(1, s11 * s22))
         {
             return new GoldFit(double.NaN, double.NaN, double.NaN, double.NaN, points.Count);
         }
-        double alpha = (s22 * s1y - s12 * s2y) / det;
-        double beta = (s11 * s2y - s12 * s1y) / det;
+        double[] coefficients = MathNet.Numerics.Fit.LinearCombination(
+            [.. points.Select(p => p.First)], [.. points.Select(p => p.Second)], d => d, second);
+        double alpha = coefficients[0], beta = coefficients[1];
         double mean = points.Average(p => p.Second);
         double ssRes = points.Sum(p => Math.Pow(p.Second - (alpha * p.First + beta * second(p.First)), 2));
         double ssTot = points.Sum(p => Math.Pow(p.Second - mean, 2));

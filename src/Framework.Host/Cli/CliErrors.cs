@@ -21,10 +21,17 @@ public sealed class RefusedInputException(string message, Exception? inner = nul
 /// error and an exit code. Expected failures print their message; anything else is a failed run (exit 1) named by
 /// its type. Stack traces only with <c>--verbose</c> (a failed run's store record always keeps its own).
 /// </summary>
-internal static class CliErrorPolicy
+public static class CliErrorPolicy
 {
+    /// <summary>Writes what went wrong to <paramref name="error"/> and returns the exit code.</summary>
+    /// <param name="exception">What a command let out.</param>
+    /// <param name="error">Standard error.</param>
+    /// <param name="verbose">Add the stack trace (<c>--verbose</c>).</param>
+    /// <returns>2 for refused input, 1 for a failure, 130 for a cancellation.</returns>
     public static int Report(Exception exception, TextWriter error, bool verbose)
     {
+        ArgumentNullException.ThrowIfNull(exception);
+        ArgumentNullException.ThrowIfNull(error);
         if (exception is AggregateException { InnerExceptions.Count: 1 } aggregate)
             exception = aggregate.InnerExceptions[0];
         var (code, message) = exception switch

@@ -171,7 +171,9 @@ internal sealed class OptionsBinder(BindContext context)
                 if (OutOfTypeRange(member.Value, property) is { } range)
                 {
                     // A number beyond the property's type (Int32) is refused with the option's own range.
-                    context.Error(memberPath, ValidationMessages.Range(range));
+                    context.Error(memberPath, range.MinimumIsExclusive || range.MaximumIsExclusive
+                        ? ValidationMessages.Range(range)
+                        : $"must be in [{Format(range.Minimum)}, {Format(range.Maximum)}]");
                     failed.Add(property);
                     continue;
                 }

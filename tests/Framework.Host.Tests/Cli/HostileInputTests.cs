@@ -138,7 +138,7 @@ public sealed class HostileInputTests : IDisposable
 
     [Theory]
     [MemberData(nameof(UnusableStores))]
-    public void An_unusable_store_is_refused_by_runs_list_with_a_message_naming_it(string sort)
+    public void An_unusable_store_is_refused_by_runs_show_with_a_message_naming_it(string sort)
     {
         string store = UnusableStore(sort);
 

@@ -1,9 +1,10 @@
 using System.ComponentModel.DataAnnotations;
+using AlignFx.Abstractions.Plugins;
 
 namespace AlignFx.LanguageModels;
 
 /// <summary>Options of the <c>gpt</c> policy.</summary>
-public sealed class GptOptions
+public sealed class GptOptions : IValidatableObject, IPipelineValidatable
 {
     /// <summary>Transformer blocks.</summary>
     [Range(1, 96)]
@@ -40,4 +41,54 @@ public sealed class GptOptions
     /// <summary>Responses scored per forward pass in ScoreAsync.</summary>
     [Range(1, 100_000)]
     public int ScoreBatchSize { get; set; } = 128;
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // Multi-head attention splits the width evenly between the heads.
+        if (string.IsNullOrEmpty(Checkpoint) && DModel % Heads != 0)
+        {
+            yield return new ValidationResult($"must be a multiple of heads ({Heads}), not {DModel}; for example {Math.Max(Heads, DModel / Heads * Heads)}", [nameof(DModel)]);
+        }
+        if (Checkpoint is { Length: > 0 } && string.IsNullOrWhiteSpace(Checkpoint))
+        {
+            yield return new ValidationResult("must not be blank; leave it out to start from random weights", [nameof(Checkpoint)]);
+        }
+    }
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(PipelineValidationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!string.IsNullOrWhiteSpace(Checkpoint))
+        {
+            // The run reads it from the current folder, as here.
+            string full = Path.GetFullPath(Checkpoint);
+            if (!Directory.Exists(full))
+            {
+                yield return new ValidationResult($"no checkpoint folder '{Checkpoint}' ({full}); give a pretrain/checkpoint folder an earlier run wrote (relative paths start at the current folder)", [nameof(Checkpoint)]);
+            }
+            else
+            {
+                string[] missing = [.. new[] { GptPolicy.WeightsFile, "model.json", GptPolicy.TokenizerFile }.Where(f => !File.Exists(Path.Combine(full, f)))];
+                if (missing.Length > 0)
+                    yield return new ValidationResult($"the checkpoint folder '{Checkpoint}' lacks {string.Join(", ", missing)}; give a pretrain/checkpoint folder an earlier run wrote", [nameof(Checkpoint)]);
+            }
+            yield break;
+        }
+        if (context.Task is { } task)
+        {
+            // BOS prompt SEP response EOS must fit: the model predicts every token after BOS within its context.
+            int longest = 0;
+            foreach (var example in task.GetPretrainingCorpus())
+                longest = Math.Max(longest, example.Prompt.Length + example.Response.Length + 2);
+            foreach (string split in task.Splits)
+            {
+                foreach (var prompt in task.GetPrompts(split))
+                    longest = Math.Max(longest, prompt.Text.Length + 3);
+            }
+            if (longest > Context)
+                yield return new ValidationResult($"must be at least {longest} to hold the task's longest text (prompt and response with their markers), not {Context}", [nameof(Context)]);
+        }
+    }
 }

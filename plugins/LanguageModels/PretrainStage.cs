@@ -27,7 +27,7 @@ public enum LearningRateDecay
 }
 
 /// <summary>Options of the <c>pretrain</c> stage.</summary>
-public sealed class PretrainOptions
+public sealed class PretrainOptions : IValidatableObject
 {
     /// <summary>Optimiser steps (the stage may stop earlier on a stalled validation loss).</summary>
     [Range(1, 10_000_000)]
@@ -77,6 +77,16 @@ public sealed class PretrainOptions
 
     /// <summary>Write the trained policy's checkpoint into the run's artifacts (<c>pretrain/checkpoint/</c>).</summary>
     public bool SaveCheckpoint { get; set; } = true;
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // The learning-rate schedule warms up within the run: warmup longer than the run has no decay to reach.
+        if (WarmupSteps > Steps)
+        {
+            yield return new ValidationResult($"must be at most steps ({Steps}), not {WarmupSteps}; lower warmupSteps or raise steps", [nameof(WarmupSteps)]);
+        }
+    }
 }
 
 /// <summary>What a pretraining run reached.</summary>

@@ -20,7 +20,7 @@ internal static class ReportMarkdown
     public static string Write(ReportContent content)
     {
         var md = new StringBuilder();
-        md.Append("# ").Append(content.Title).Append("\n\n");
+        md.Append("# ").Append(EscapeInline(content.Title)).Append("\n\n");
 
         md.Append("## Run\n\n");
         Table(md, ["Setting", "Value"], content.Settings.Select(s => new[] { s.Name, s.Value }));
@@ -119,6 +119,29 @@ internal static class ReportMarkdown
     {
         string flat = text.ReplaceLineEndings(" ").Replace("|", "\\|", StringComparison.Ordinal).Trim();
         return flat.Length == 0 ? "(empty)" : flat.Length > 120 ? flat[..117] + "..." : flat;
+    }
+
+    /// <summary>
+    /// Text from a manifest (the title) shown as written inside a Markdown line: what would start emphasis, links,
+    /// code, tables or raw HTML is escaped and line breaks become spaces.
+    /// </summary>
+    internal static string EscapeInline(string text)
+    {
+        var sb = new StringBuilder(text.Length + 8);
+        foreach (char c in text)
+        {
+            _ = c switch
+            {
+                '&' => sb.Append("&amp;"),
+                '<' => sb.Append("&lt;"),
+                '>' => sb.Append("&gt;"),
+                '\r' or '\n' => sb.Append(' '),
+                '\\' or '`' or '*' or '_' or '[' or ']' or '|' or '#' or '!' or '~' => sb.Append('\\').Append(c),
+                _ when char.IsControl(c) => sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:X4}"),
+                _ => sb.Append(c),
+            };
+        }
+        return sb.ToString();
     }
 
     private static void Table(StringBuilder md, string[] header, IEnumerable<string[]> rows)

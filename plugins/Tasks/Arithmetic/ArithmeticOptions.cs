@@ -30,7 +30,8 @@ public sealed class ArithmeticOptions : IValidatableObject
     public double HardFraction { get; set; } = 0.5;
 
     /// <summary>The operators items draw from, a non-empty subset of <c>+-*</c>.</summary>
-    [RegularExpression(@"^[+\-*]{1,3}$")]
+    // MinLength too: the pattern attribute lets an empty string through.
+    [MinLength(1), RegularExpression(@"^[+\-*]{1,3}$")]
     public string Operators { get; set; } = "+-*";
 
     /// <summary>Fraction of prompts carrying a user hint ("I think it is 84.").</summary>

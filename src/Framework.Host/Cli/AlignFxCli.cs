@@ -16,11 +16,27 @@ public static class AlignFxCli
         var env = new CliEnvironment(output ?? Console.Out, error ?? Console.Error);
         RootCommand root = Build(env);
         ParseResult parsed = root.Parse(args);
-        var config = new InvocationConfiguration { Output = env.Output, Error = env.Error };
-        int code = parsed.Invoke(config);
-        // Usage errors (unknown command, missing argument) are refused input too.
-        return parsed.Errors.Count > 0 ? ExitCodes.InvalidInput : code;
+        // Exceptions reach the one error policy below instead of System.CommandLine's stack-trace printer.
+        var config = new InvocationConfiguration { Output = env.RawOutput, Error = env.Error, EnableDefaultExceptionHandler = false };
+        try
+        {
+            int code = parsed.Invoke(config);
+            // Usage errors (unknown command, missing argument) are refused input too.
+            return parsed.Errors.Count > 0 ? ExitCodes.InvalidInput : code;
+        }
+        catch (Exception ex)
+        {
+            bool verbose = parsed.Errors.Count == 0 && parsed.GetValue<bool>(VerboseName);
+            return CliErrorPolicy.Report(ex, env.Error, verbose);
+        }
+        finally
+        {
+            env.Output.Flush();
+            env.Error.Flush();
+        }
     }
+
+    private const string VerboseName = "--verbose";
 
     internal static RootCommand Build(CliEnvironment env)
     {
@@ -36,7 +52,7 @@ public static class AlignFxCli
             DefaultValueFactory = _ => RunStoreOptions.DefaultPath,
             Recursive = true,
         };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages.", Recursive = true };
+        var verbose = new Option<bool>(VerboseName, "-v") { Description = "Log debug messages.", Recursive = true };
 
         var root = new RootCommand(
             "AlignFx: run RLHF and the techniques that complement it as plugins, composed in JSON manifests, " +
@@ -57,6 +73,12 @@ public static class AlignFxCli
     {
         var manifest = new Argument<string>("manifest") { Description = "A pipeline manifest (JSON)." };
         var seed = new Option<long?>("--seed") { Description = "Override the manifest's seed." };
+        // The same range as a manifest's "seed", so --seed accepts exactly what the manifest would.
+        seed.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<long?>() is { } value && value is < int.MinValue or > int.MaxValue)
+                result.AddError($"--seed must be in [{int.MinValue}, {int.MaxValue}] (the range of a manifest's seed), not {value}.");
+        });
         var command = new Command("run", "Run a pipeline manifest: its stages in order, recorded in the store.") { manifest, seed };
         command.SetAction(parse => Execute(env, parse, parse.GetValue(manifest)!, plugins, storePath, verbose, ManifestKind.Pipeline,
             ManifestLoader.LoadPipeline, (pipeline, store, runner, ct) =>
@@ -111,6 +133,10 @@ public static class AlignFxCli
                     env.Output.WriteLine($"  run {run.RunId}: {run.Status.ToText()}: {run.Error}");
                 }
                 env.Output.WriteLine($"Summary: {Path.Combine(outcome.Folder, "summary.md")} and summary.csv");
+                foreach (string metric in CompareRunner.MetricsNoArmLogged(outcome.Cells))
+                {
+                    env.Error.WriteLine($"warning: the report metric '{metric}' was logged by no arm (a misspelt name, or a stage that did not run?); summary.md marks it.");
+                }
                 return outcome.Status;
             }));
         return command;
@@ -167,12 +193,12 @@ public static class AlignFxCli
             string schema = ManifestSchema.GenerateText(catalog);
             if (parse.GetValue(outputPath) is { } file)
             {
-                File.WriteAllText(file, schema);
+                AtomicFile.Write(file, "--output", writer => writer.Write(schema));
                 env.Output.WriteLine($"Wrote {file}");
             }
             else
             {
-                env.Output.WriteLine(schema);
+                env.RawOutput.WriteLine(schema);
             }
             return ExitCodes.Ok;
         });
@@ -182,8 +208,25 @@ public static class AlignFxCli
     private static Command RunsCommand(CliEnvironment env, Option<string> storePath)
     {
         var limit = new Option<int?>("--limit") { Description = "Show only the newest N runs." };
+        limit.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1 and var value)
+                result.AddError($"--limit must be at least 1 (how many of the newest runs to show), not {value}.");
+        });
         var list = new Command("list", "List the runs in the store, newest first.") { limit };
-        list.SetAction(parse => WithStore(env, parse.GetValue(storePath)!, store => RunViews.WriteRunList(store, env.Output, parse.GetValue(limit))));
+        list.SetAction(parse =>
+        {
+            string path = parse.GetValue(storePath)!;
+            // Listing must not create a store where there is none.
+            using RunStore? store = StoreAccess.Open(path, create: false);
+            if (store is null)
+            {
+                env.Output.WriteLine($"No runs yet: there is no run store at {Path.GetFullPath(path)}.");
+                return ExitCodes.Ok;
+            }
+            RunViews.WriteRunList(store, env.Output, parse.GetValue(limit));
+            return ExitCodes.Ok;
+        });
 
         var showId = new Argument<string>("id") { Description = "A run id or a unique prefix of one." };
         var show = new Command("show", "Show a run: its stages, metric summaries, feedback and artifacts.") { showId };
@@ -197,12 +240,12 @@ public static class AlignFxCli
         {
             if (parse.GetValue(exportOutput) is { } file)
             {
-                using var writer = new StreamWriter(file);
-                RunViews.Export(store, parse.GetValue(exportId)!, parse.GetValue(format), writer);
+                // The id is checked while writing: a refused export leaves an existing file as it was.
+                AtomicFile.Write(file, "--output", writer => RunViews.Export(store, parse.GetValue(exportId)!, parse.GetValue(format), writer));
             }
             else
             {
-                RunViews.Export(store, parse.GetValue(exportId)!, parse.GetValue(format), env.Output);
+                RunViews.Export(store, parse.GetValue(exportId)!, parse.GetValue(format), env.RawOutput);
             }
         }));
 
@@ -222,7 +265,7 @@ public static class AlignFxCli
         {
             return refused;
         }
-        if (ManifestLoader.DetectKind(File.ReadAllText(path)) is { } detected && detected != kind)
+        if (ManifestLoader.ReadText(path, out string? text, out _) && ManifestLoader.DetectKind(text!) is { } detected && detected != kind)
         {
             string command = detected == ManifestKind.Compare ? "compare" : "run";
             env.Error.WriteLine($"{path} is a {detected.ToString().ToLowerInvariant()} manifest; run it with `alignfx {command} {path}`.");
@@ -233,7 +276,7 @@ public static class AlignFxCli
         {
             return env.Refuse(path, loaded.Errors);
         }
-        using RunStore store = RunStore.Open(parse.GetValue(storePath));
+        using RunStore store = StoreAccess.Open(parse.GetValue(storePath), create: true)!;
         using ILoggerFactory loggers = env.CreateLoggers(parse.GetValue(verbose));
         using CancellationTokenSource cts = env.CancelOnInterrupt(out IDisposable signals);
         using (signals)
@@ -245,17 +288,11 @@ public static class AlignFxCli
 
     private static int WithStore(CliEnvironment env, string path, Action<RunStore> action)
     {
-        try
-        {
-            using RunStore store = RunStore.Open(path);
-            action(store);
-            return ExitCodes.Ok;
-        }
-        catch (RunStoreException ex)
-        {
-            env.Error.WriteLine($"error: {ex.Message}");
-            return ExitCodes.InvalidInput;
-        }
+        // Failures (an unknown id, an unusable store) go to the error policy in Invoke.
+        using RunStore store = StoreAccess.Open(path, create: false)
+            ?? throw new RefusedInputException($"There is no run store at {Path.GetFullPath(path)}, so no runs to look at; give --store the store a run wrote to.");
+        action(store);
+        return ExitCodes.Ok;
     }
 
     /// <summary>Reads the manifest's plugin folders and loads the plugins; null when that went well, else the exit code.</summary>
@@ -270,7 +307,12 @@ public static class AlignFxCli
         ManifestResult<IReadOnlyList<string>> dirs = ManifestLoader.ReadPluginDirectories(path);
         if (!dirs.IsValid)
         {
-            return env.Refuse(path, dirs.Errors);
+            // A bad plugin folder must not hide the manifest's other problems: check it with the plugins there are.
+            IReadOnlyList<ManifestError> all = [.. dirs.Errors
+                .Concat(ManifestLoader.Validate(path, env.LoadPlugins(cliPlugins)))
+                .Distinct()
+                .OrderBy(e => e.Position)];
+            return env.Refuse(path, all);
         }
         catalog = env.LoadPlugins(cliPlugins, dirs.Value);
         return null;

@@ -9,8 +9,13 @@ namespace AlignFx.Host.Cli;
 /// <summary>What every command shares: output writers, logging, plugin loading and Ctrl+C handling.</summary>
 internal sealed class CliEnvironment(TextWriter output, TextWriter error)
 {
-    public TextWriter Output { get; } = output;
-    public TextWriter Error { get; } = error;
+    /// <summary>Standard output for text a person reads: names from manifests and stores are escaped for the terminal.</summary>
+    public TextWriter Output { get; } = TerminalText.Wrap(output);
+
+    /// <summary>Standard output for data (an export, a schema), written exactly.</summary>
+    public TextWriter RawOutput { get; } = output;
+
+    public TextWriter Error { get; } = TerminalText.Wrap(error);
 
     /// <summary>Log lines go to standard error so standard output stays the command's result.</summary>
     public ILoggerFactory CreateLoggers(bool verbose) => LoggerFactory.Create(builder => builder
@@ -29,7 +34,17 @@ internal sealed class CliEnvironment(TextWriter output, TextWriter error)
     /// </summary>
     public PluginCatalog LoadPlugins(IEnumerable<string> cliDirectories, IEnumerable<string>? manifestDirectories = null)
     {
-        var catalog = PluginCatalog.Load(cliDirectories.Select(Path.GetFullPath));
+        var directories = cliDirectories.ToList();
+        foreach (string dir in directories)
+        {
+            if (string.IsNullOrWhiteSpace(dir))
+                throw new RefusedInputException("--plugins needs a folder path.");
+            if (File.Exists(dir))
+                throw new RefusedInputException($"--plugins '{dir}' is a file; give the folder that holds the plugin (its .dll and .deps.json), or a folder of such folders.");
+            if (!Directory.Exists(dir))
+                throw new RefusedInputException($"--plugins '{dir}': no such folder; check the path (relative paths start at the current folder).");
+        }
+        var catalog = PluginCatalog.Load(directories.Select(Path.GetFullPath));
         foreach (string dir in manifestDirectories ?? [])
         {
             catalog.AddDirectory(dir);

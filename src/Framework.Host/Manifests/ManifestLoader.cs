@@ -170,7 +170,7 @@ public static partial class ManifestLoader
 
         if (context.ErrorCount != before || name is null || task is null || policy is null || stages is null)
             return null;
-        return new PipelineManifest(
+        var manifest = new PipelineManifest(
             name,
             description,
             seed,
@@ -179,6 +179,8 @@ public static partial class ManifestLoader
             context.Resolved[policy],
             stages,
             new Dictionary<ComponentRef, BoundComponent>(context.Resolved, ReferenceEqualityComparer.Instance));
+        PipelineValidation.Check(manifest, context);
+        return context.ErrorCount == before ? manifest : null;
     }
 
     private static ComponentRef? Reference(JsonElement root, string path, string field, string kind, OptionsBinder binder, BindContext context)
@@ -297,8 +299,10 @@ public static partial class ManifestLoader
 
             var written = item.GetString()!;
             var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Path.Combine(baseDirectory, written)));
-            if (written.Length == 0)
+            if (string.IsNullOrWhiteSpace(written))
                 context.Error(itemPath, "must not be empty");
+            else if (File.Exists(full))
+                context.Error(itemPath, $"'{written}' is a file, not a folder; give the folder that holds the plugin (its .dll and .deps.json)");
             else if (!Directory.Exists(full))
                 context.Error(itemPath, $"the plugin folder '{written}' does not exist" + (Path.IsPathRooted(written) ? "" : " (relative paths start at the manifest's folder)"));
             else
@@ -330,9 +334,9 @@ public static partial class ManifestLoader
         }
 
         var value = OptionalString(element, path, field, context);
-        if (value is { Length: 0 })
+        if (value is not null && string.IsNullOrWhiteSpace(value))
         {
-            context.Error(JsonPath.Property(path, field), "must not be empty");
+            context.Error(JsonPath.Property(path, field), value.Length == 0 ? "must not be empty" : "must not be blank (only white space)");
             return null;
         }
 
@@ -378,18 +382,46 @@ public static partial class ManifestLoader
     private static string BaseDirectory(string manifestPath) =>
         Path.GetDirectoryName(Path.GetFullPath(manifestPath)) ?? Directory.GetCurrentDirectory();
 
+    /// <summary>The most characters a manifest may have (the largest example is a few KiB).</summary>
+    public const int MaxManifestChars = 4 * 1024 * 1024;
+
     private static bool TryRead(string manifestPath, out string text, out ManifestError error)
     {
+        bool ok = ReadText(manifestPath, out var read, out var message);
+        text = read ?? "";
+        error = ok ? null! : new ManifestError(JsonPath.Root, message!);
+        return ok;
+    }
+
+    /// <summary>
+    /// Reads a manifest's text, refusing one longer than <see cref="MaxManifestChars"/> without reading past the limit
+    /// (so an endless file such as /dev/zero is refused, not read until memory runs out).
+    /// </summary>
+    public static bool ReadText(string manifestPath, out string? text, out string? error)
+    {
+        text = null;
+        error = null;
         try
         {
-            text = File.ReadAllText(manifestPath);
-            error = null!;
+            using var reader = new StreamReader(manifestPath, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            var content = new System.Text.StringBuilder();
+            var chunk = new char[64 * 1024];
+            int read;
+            while ((read = reader.Read(chunk, 0, chunk.Length)) > 0)
+            {
+                content.Append(chunk, 0, read);
+                if (content.Length > MaxManifestChars)
+                {
+                    error = $"the manifest '{manifestPath}' is larger than {MaxManifestChars / (1024 * 1024)} MiB; a manifest is a small JSON file (check the path)";
+                    return false;
+                }
+            }
+            text = content.ToString();
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            text = "";
-            error = new ManifestError(JsonPath.Root, $"cannot read the manifest '{manifestPath}': {ex.Message}");
+            error = $"cannot read the manifest '{manifestPath}': {ex.Message}";
             return false;
         }
     }

@@ -168,6 +168,15 @@ internal sealed class OptionsBinder(BindContext context)
                 }
 
                 written.Add(property);
+                if (OutOfTypeRange(member.Value, property) is { } range)
+                {
+                    // A number beyond the property's type (Int32) is refused with the option's own range.
+                    context.Error(memberPath, range.MinimumIsExclusive || range.MaximumIsExclusive
+                        ? ValidationMessages.Range(range)
+                        : $"must be in [{Format(range.Minimum)}, {Format(range.Maximum)}]");
+                    failed.Add(property);
+                    continue;
+                }
                 var (ok, value) = BindValue(member.Value, property.PropertyType, memberPath, _nullability.Create(property), property.GetCustomAttribute<ComponentKindAttribute>()?.Kind);
                 if (ok)
                     property.SetValue(instance, value);
@@ -230,6 +239,30 @@ internal sealed class OptionsBinder(BindContext context)
             default:
                 return true;
         }
+    }
+
+    /// <summary>The option's [Range] when <paramref name="json"/> is a whole number its integer type cannot hold; else null.</summary>
+    private static RangeAttribute? OutOfTypeRange(JsonElement json, PropertyInfo property)
+    {
+        var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        if (json.ValueKind != JsonValueKind.Number || !IsInteger(type) || property.GetCustomAttribute<RangeAttribute>() is not { } range)
+            return null;
+        if (json.TryGetDecimal(out var exact))
+        {
+            if (decimal.Truncate(exact) != exact)
+                return null;
+            try
+            {
+                Convert.ChangeType(exact, type, CultureInfo.InvariantCulture);
+                return null;
+            }
+            catch (OverflowException)
+            {
+                return range;
+            }
+        }
+        // Beyond decimal (1e300): only a whole number in exponent form gets here; a real number is a type error.
+        return double.IsFinite(json.GetDouble()) && Math.Abs(json.GetDouble()) >= 1e28 ? range : null;
     }
 
     private void UnknownOption(string path, string name, IEnumerable<string> known, string? owner)

@@ -10,16 +10,21 @@ namespace AlignFx.Host.Manifests;
 /// </summary>
 internal sealed class SourceMap
 {
+    /// <summary>How deep objects and arrays may nest; the deepest example needs 6 levels.</summary>
+    internal const int MaxNesting = 32;
+
     internal static readonly JsonReaderOptions ReaderOptions = new()
     {
         CommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        MaxDepth = MaxNesting + 1,
     };
 
     internal static readonly JsonDocumentOptions DocumentOptions = new()
     {
         CommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        MaxDepth = MaxNesting + 1,
     };
 
     private readonly Dictionary<string, long> _positions = new(StringComparer.Ordinal);
@@ -59,6 +64,12 @@ internal sealed class SourceMap
             errors.Add(SyntaxError(bytes, ex));
             return (null, map, errors);
         }
+        catch (RefusedTextException ex)
+        {
+            errors.Clear();
+            errors.Add(ex.Error);
+            return (null, map, errors);
+        }
 
         return (JsonDocument.Parse(bytes, DocumentOptions), map, errors);
     }
@@ -92,6 +103,32 @@ internal sealed class SourceMap
         };
     }
 
+    /// <summary>
+    /// A string's value; a lone surrogate escape (<c>"\ud83d"</c> without its pair) is refused here, once, since every
+    /// later reader of the text would throw on it.
+    /// </summary>
+    private static string ReadString(ref Utf8JsonReader reader, string path)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new RefusedTextException(new ManifestError(path,
+                $"holds an escape that is not a character (a lone UTF-16 surrogate such as \\ud83d without its pair: {ex.Message.TrimEnd('.')}); write the character itself or both halves of the pair")
+            {
+                Position = reader.TokenStartIndex,
+            });
+        }
+    }
+
+    /// <summary>Text the JSON reader accepts but a manifest cannot hold.</summary>
+    private sealed class RefusedTextException(ManifestError error) : Exception(error.Message)
+    {
+        public ManifestError Error { get; } = error;
+    }
+
     private void Walk(byte[] bytes, List<ManifestError> errors)
     {
         var reader = new Utf8JsonReader(bytes, ReaderOptions);
@@ -105,7 +142,7 @@ internal sealed class SourceMap
                 case JsonTokenType.PropertyName:
                 {
                     var frame = stack.Peek();
-                    var name = reader.GetString()!;
+                    var name = ReadString(ref reader, JsonPath.Property(frame.Path, "?"));
                     pendingProperty = JsonPath.Property(frame.Path, name);
                     if (!frame.Names!.Add(name))
                     {
@@ -147,6 +184,10 @@ internal sealed class SourceMap
                 path = pendingProperty!;
             }
 
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && stack.Count >= MaxNesting)
+                throw new RefusedTextException(new ManifestError(path, $"objects and arrays nest more than {MaxNesting} levels deep here; a manifest needs far fewer (is this the right file?)") { Position = reader.TokenStartIndex });
+            if (reader.TokenType == JsonTokenType.String)
+                ReadString(ref reader, path);
             if (reader.TokenType == JsonTokenType.StartObject)
                 stack.Push((path, 0, new HashSet<string>(StringComparer.Ordinal)));
             else if (reader.TokenType == JsonTokenType.StartArray)

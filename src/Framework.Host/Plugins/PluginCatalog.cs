@@ -96,7 +96,12 @@ public sealed class PluginCatalog : IComponentCatalog
         ArgumentNullException.ThrowIfNull(directory);
         int before = _errors.Count;
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
-        if (!Directory.Exists(full))
+        if (File.Exists(full))
+        {
+            Refuse(new PluginLoadError(Path.GetFileName(full), full, PluginFailure.FolderNotFound,
+                "this is a file, not a folder; give the folder that holds the plugin (its .dll and .deps.json)."));
+        }
+        else if (!Directory.Exists(full))
         {
             Refuse(new PluginLoadError(Path.GetFileName(full), full, PluginFailure.FolderNotFound, "the folder does not exist."));
         }
@@ -161,6 +166,11 @@ public sealed class PluginCatalog : IComponentCatalog
                     $"several assemblies carry [assembly: AlignFxPlugin] ({string.Join(", ", marked.Select(m => Path.GetFileName(m.Path)))}) and none is named {folderName}.dll; a plugin folder holds one plugin.");
             }
             PluginAssemblyInfo? named = candidates.Find(c => c.Name.Name == folderName);
+            if (named is null && File.Exists(Path.Combine(folder, folderName + ".dll")))
+            {
+                return Error(folderName, PluginFailure.NoPluginAssembly,
+                    $"{folderName}.dll is not a .NET assembly (damaged, truncated or native code); rebuild the plugin and copy its whole output folder again.");
+            }
             return named is null
                 ? Error(folderName, PluginFailure.NoPluginAssembly,
                     $"no assembly in the folder carries [assembly: AlignFxPlugin(typeof(...))] and none is named {folderName}.dll.")

@@ -106,17 +106,27 @@ public sealed class CompareRunner(PipelineRunner runner, RunStore store)
     {
         var arms = cells.Select(c => c.Arm).Distinct().ToList();
         var sb = new StringBuilder();
-        sb.Append("# Compare: ").Append(name).Append("\n\nFinal value per run; mean ± 95% confidence half-width over seeds (Student's t).\n\n");
-        sb.Append("| metric | ").Append(string.Join(" | ", arms)).Append(" |\n");
+        sb.Append("# Compare: ").Append(MarkdownText.Escape(name)).Append("\n\nFinal value per run; mean ± 95% confidence half-width over seeds (Student's t).\n\n");
+        sb.Append("| metric | ").Append(string.Join(" | ", arms.Select(MarkdownText.Escape))).Append(" |\n");
         sb.Append("|---|").Append(string.Concat(arms.Select(_ => "---|"))).Append('\n');
         foreach (var row in cells.GroupBy(c => c.Metric))
         {
-            sb.Append("| ").Append(row.Key).Append(" | ")
+            sb.Append("| ").Append(MarkdownText.Escape(row.Key)).Append(" | ")
               .Append(string.Join(" | ", arms.Select(a => row.FirstOrDefault(c => c.Arm == a)?.Summary.ToString() ?? "n/a")))
               .Append(" |\n");
         }
+        IReadOnlyList<string> missing = MetricsNoArmLogged(cells);
+        if (missing.Count > 0)
+        {
+            sb.Append("\n**Not logged by any arm:** ").Append(string.Join(", ", missing.Select(MarkdownText.Escape)))
+              .Append(" (a misspelt metric name in `report`, or a stage that did not run).\n");
+        }
         return sb.ToString();
     }
+
+    /// <summary>The report metrics that no run of any arm logged (every value missing), so a typo is not a silent n/a.</summary>
+    public static IReadOnlyList<string> MetricsNoArmLogged(IReadOnlyList<CompareCell> cells) =>
+        [.. cells.GroupBy(c => c.Metric).Where(g => g.All(c => c.Values.Count > 0 && c.Values.All(double.IsNaN))).Select(g => g.Key)];
 
     /// <summary>The summary as CSV: arm, metric, n, mean, ci95_half_width, then the per-seed values.</summary>
     public static string ToCsv(IReadOnlyList<CompareCell> cells)

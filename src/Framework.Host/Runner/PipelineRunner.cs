@@ -106,8 +106,10 @@ public sealed class PipelineRunner(IComponentCatalog catalog, RunStore store, IL
         catch (Exception ex)
         {
             string message = $"{where} failed: {ex.GetType().Name}: {ex.Message}";
-            logger.LogError(ex, "Run {RunId}: {Message}", recorder.RunId, message);
-            recorder.End(RunStatus.Failed, message);
+            // One line on the console; the stack trace with --verbose (debug) and always in the store, after the message.
+            logger.LogError("Run {RunId}: {Message}", recorder.RunId, message);
+            logger.LogDebug(ex, "Run {RunId}: the stack trace", recorder.RunId);
+            recorder.End(RunStatus.Failed, message + "\n\n" + ex);
             return new RunOutcome(recorder.RunId, RunStatus.Failed, message, artifacts);
         }
     }

@@ -5,6 +5,8 @@ internal static class TextTable
 {
     public static void Write(TextWriter output, string indent, IReadOnlyList<string> headers, IReadOnlyList<string[]> rows, ISet<int>? rightAligned = null)
     {
+        // Escaped before measuring, so a name with control characters keeps its columns aligned.
+        rows = [.. rows.Select(row => row.Select(Cli.TerminalText.Escape).ToArray())];
         var widths = headers.Select(h => h.Length).ToArray();
         foreach (var row in rows)
         {

@@ -18,12 +18,11 @@ public class ContractsTests
     }
 
     [Theory]
-    [InlineData("1.0.0.0", true)] // built before 1.1's additions (query selectors, metric history, ...)
-    [InlineData("1.1.0.0", true)]
-    [InlineData("1.1.5.2", true)]
-    [InlineData("1.2.0.0", false)] // built against newer additions this host lacks
-    [InlineData("0.9.0.0", false)]
-    [InlineData("2.0.0.0", false)]
+    [InlineData("2.0.0.0", true)]
+    [InlineData("2.0.5.2", true)]
+    [InlineData("2.1.0.0", false)] // built against newer additions this host lacks
+    [InlineData("1.2.0.0", false)] // built before 2.0 (gold metadata on responses, TaskMetrics in the contracts)
+    [InlineData("3.0.0.0", false)]
     public void CompatibilityNeedsTheSameMajorAndNoNewerMinor(string builtAgainst, bool compatible) =>
         Assert.Equal(compatible, AlignFxContracts.IsCompatible(Version.Parse(builtAgainst)));
 

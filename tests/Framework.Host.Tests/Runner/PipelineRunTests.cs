@@ -102,9 +102,10 @@ public sealed class PipelineRunTests : IDisposable
         using RunStore store = RunStore.Open(StorePath);
         RunInfo run = Assert.Single(store.ListRuns());
         Assert.Equal(RunStatus.Failed, run.Status);
-        Assert.Equal(
-            "stage 0 'random-walk' (stage 'random-walk' from plugin 'GoodPlugin') failed: InvalidOperationException: the walk fell over at step 3",
-            run.Error);
+        // The message, then (after a blank line) the stack trace the console shows only with --verbose.
+        Assert.StartsWith(
+            "stage 0 'random-walk' (stage 'random-walk' from plugin 'GoodPlugin') failed: InvalidOperationException: the walk fell over at step 3\n\n",
+            run.Error, StringComparison.Ordinal);
         Assert.Equal(RunStatus.Failed, store.GetRun(run.Id)!.Stages.Single().Status);
         Assert.Equal(3, store.GetMetricSeries(run.Id, "walk/position").Count);
         Assert.Contains("failed", output, StringComparison.Ordinal);

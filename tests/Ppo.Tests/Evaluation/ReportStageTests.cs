@@ -21,6 +21,18 @@ public sealed class ReportStageTests
     }
 
     [Fact]
+    public async Task A_title_with_markup_lands_escaped_in_the_summary_heading()
+    {
+        using var context = SyntheticRun();
+        const string Title = "<img src=x onerror=alert(1)> **bold** [link](javascript:x) | # \u001b[31m\nsecond line";
+
+        await new ReportStage(new ReportOptions { Title = Title }).RunAsync(context, TestContext.Current.CancellationToken);
+
+        string heading = File.ReadAllText(context.Files.GetPath("report/summary.md")).Split('\n')[0];
+        Assert.Equal("# &lt;img src=x onerror=alert(1)&gt; \\*\\*bold\\*\\* \\[link\\](javascript:x) \\| \\# \\u001B\\[31m second line", heading);
+    }
+
+    [Fact]
     public async Task The_html_page_is_well_formed_self_contained_and_has_every_plot()
     {
         using var context = SyntheticRun();

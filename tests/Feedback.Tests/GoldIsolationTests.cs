@@ -104,7 +104,8 @@ public sealed class GoldIsolationTests : IDisposable
     public async Task Sources_and_selectors_in_a_run_of_the_shipped_plugins_receive_responses_without_gold_features()
     {
         Spy.Seen.Clear();
-        var catalog = new CatalogWithSpies(BuiltPlugins.Load("Tasks", "Feedback"));
+        var catalog = new TestCatalog(BuiltPlugins.Load("Tasks", "Feedback"), TestCatalog.ScriptedPolicy,
+            TestCatalog.Describe(ComponentKinds.FeedbackSource, "spy", typeof(Spy)), TestCatalog.Describe(ComponentKinds.QuerySelector, "spy", typeof(Spy)));
         string path = Path.Combine(_dir, "m.json");
         File.WriteAllText(path, """
             {
@@ -181,20 +182,5 @@ public sealed class GoldIsolationTests : IDisposable
             }
             return Task.FromResult<IReadOnlyList<FeedbackQuery>>([.. candidates.Take(count)]);
         }
-    }
-
-    private sealed class CatalogWithSpies(PluginCatalog plugins) : IComponentCatalog
-    {
-        private readonly ComponentDescriptor[] _extra =
-        [
-            new(ComponentKinds.Policy, "scripted", typeof(ScriptedCorpusPolicy), typeof(NoOptions), "corpus behaviour") { Plugin = "Feedback.Tests" },
-            new(ComponentKinds.FeedbackSource, "spy", typeof(Spy), typeof(NoOptions), "remembers responses") { Plugin = "Feedback.Tests" },
-            new(ComponentKinds.QuerySelector, "spy", typeof(Spy), typeof(NoOptions), "remembers responses") { Plugin = "Feedback.Tests" },
-        ];
-
-        public IReadOnlyList<ComponentDescriptor> Components => [.. plugins.Components, .. _extra];
-
-        public ComponentDescriptor? Find(string kind, string name) =>
-            Array.Find(_extra, c => c.Kind == kind && c.Name == name) ?? plugins.Find(kind, name);
     }
 }

@@ -23,7 +23,8 @@ public sealed class OversightSourceTests : IDisposable
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
     }
 
-    private static readonly Lazy<IComponentCatalog> Catalog = new(() => new CatalogWithOversight(BuiltPlugins.Load("Tasks", "Feedback")));
+    private static readonly Lazy<IComponentCatalog> Catalog = new(() => new TestCatalog(BuiltPlugins.Load("Tasks", "Feedback"), TestCatalog.ScriptedPolicy,
+        TestCatalog.Describe(ComponentKinds.Oversight, "shorter-wins", typeof(ShorterWins), typeof(ShorterWinsOptions))));
 
     private ManifestResult<PipelineManifest> Load(string source)
     {
@@ -98,19 +99,5 @@ public sealed class OversightSourceTests : IDisposable
                 Judge = "length-judge",
             });
         }
-    }
-
-    private sealed class CatalogWithOversight(PluginCatalog plugins) : IComponentCatalog
-    {
-        private readonly ComponentDescriptor[] _extra =
-        [
-            new(ComponentKinds.Policy, "scripted", typeof(ScriptedCorpusPolicy), typeof(NoOptions), "corpus behaviour") { Plugin = "Feedback.Tests" },
-            new(ComponentKinds.Oversight, "shorter-wins", typeof(ShorterWins), typeof(ShorterWinsOptions), "prefers the shorter response") { Plugin = "Feedback.Tests" },
-        ];
-
-        public IReadOnlyList<ComponentDescriptor> Components => [.. plugins.Components, .. _extra];
-
-        public ComponentDescriptor? Find(string kind, string name) =>
-            Array.Find(_extra, c => c.Kind == kind && c.Name == name) ?? plugins.Find(kind, name);
     }
 }

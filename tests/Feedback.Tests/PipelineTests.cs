@@ -30,7 +30,7 @@ public sealed class PipelineTests : IDisposable
     private static readonly Lazy<IComponentCatalog> Catalog = new(() =>
     {
         var catalog = BuiltPlugins.Load("Tasks", "Feedback");
-        return new CatalogWithPolicy(catalog);
+        return new TestCatalog(catalog, TestCatalog.ScriptedPolicy);
     });
 
     private const string Manifest = """
@@ -174,15 +174,4 @@ public sealed class PipelineTests : IDisposable
         }
     }
 
-    /// <summary>The loaded plugins plus the test's scripted policy.</summary>
-    private sealed class CatalogWithPolicy(PluginCatalog plugins) : IComponentCatalog
-    {
-        private readonly ComponentDescriptor _policy = new(ComponentKinds.Policy, "scripted", typeof(ScriptedCorpusPolicy), typeof(NoOptions),
-            "Samples from the arithmetic corpus's behaviour distribution.") { Plugin = "Feedback.Tests" };
-
-        public IReadOnlyList<ComponentDescriptor> Components => [.. plugins.Components, _policy];
-
-        public ComponentDescriptor? Find(string kind, string name) =>
-            kind == _policy.Kind && name == _policy.Name ? _policy : plugins.Find(kind, name);
-    }
 }

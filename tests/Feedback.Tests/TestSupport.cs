@@ -1,3 +1,4 @@
+using AlignFx.Abstractions.Plugins;
 using AlignFx.Abstractions.Policies;
 using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;
@@ -49,4 +50,22 @@ internal static class Pairs
         var named = responses.Select((r, i) => r with { Id = $"r{i}" }).ToList();
         return [.. Enumerable.Range(0, count).Select(i => (named[2 * i], named[(2 * i) + 1]))];
     }
+}
+
+/// <summary>A catalog of loaded plugins plus this test project's own components (the scripted policy, spies, ...).</summary>
+/// <param name="plugins">The loaded plugins.</param>
+/// <param name="extra">Components registered by the tests; they win over a plugin's of the same kind and name.</param>
+internal sealed class TestCatalog(IComponentCatalog plugins, params ComponentDescriptor[] extra) : IComponentCatalog
+{
+    /// <summary>The scripted corpus policy as a component named <c>scripted</c>.</summary>
+    public static readonly ComponentDescriptor ScriptedPolicy = Describe(ComponentKinds.Policy, "scripted", typeof(ScriptedCorpusPolicy));
+
+    /// <summary>A component of this test project, with no options unless <paramref name="options"/> says otherwise.</summary>
+    public static ComponentDescriptor Describe(string kind, string name, Type implementation, Type? options = null) =>
+        new(kind, name, implementation, options ?? typeof(NoOptions), $"test component {name}") { Plugin = "Feedback.Tests" };
+
+    public IReadOnlyList<ComponentDescriptor> Components => [.. plugins.Components, .. extra];
+
+    public ComponentDescriptor? Find(string kind, string name) =>
+        Array.Find(extra, c => c.Kind == kind && c.Name == name) ?? plugins.Find(kind, name);
 }

@@ -66,6 +66,7 @@ internal static class CanonicalJson
         result["report"] = new JsonObject
         {
             ["metrics"] = new JsonArray([.. compare.ReportMetrics.Select(m => (JsonNode)m)]),
+            ["baseline"] = compare.Baseline,
         };
         return result;
     }
@@ -94,9 +95,9 @@ internal static class CanonicalJson
             case ComponentRef reference:
                 return nested.TryGetValue(reference, out var bound)
                     ? Component(bound, nested)
-                    : new JsonObject { ["name"] = reference.Name, ["options"] = reference.Options is { } o ? JsonNode.Parse(o.GetRawText()) : null };
+                    : new JsonObject { ["name"] = reference.Name, ["options"] = reference.Options is { } o ? ManifestLoader.ToNode(o) : null };
             case JsonElement element:
-                return JsonNode.Parse(element.GetRawText());
+                return ManifestLoader.ToNode(element);
             case string or bool or Enum:
                 return JsonSerializer.SerializeToNode(value, SerializerOptions);
             case IDictionary dictionary:

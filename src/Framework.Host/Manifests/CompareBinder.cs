@@ -49,13 +49,14 @@ internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, st
         var arms = Arms(root, baseNode, baseErrors);
         var budgets = BudgetsWanted(root);
         var metrics = ReportMetrics(root);
+        var baseline = Baseline(root, arms);
         if (arms is not null && budgets is not null)
             CheckBudgets(arms, budgets);
 
         if (errors.Count > 0 || _context.ErrorCount > 0 || name is null || seeds is null || arms is null || budgets is null || metrics is null)
             return null;
         var allPlugins = plugins.Concat(arms.SelectMany(a => a.Pipeline.PluginDirectories)).Distinct(StringComparer.Ordinal).ToList();
-        return new CompareManifest(name, description, seeds, arms, budgets, metrics, allPlugins);
+        return new CompareManifest(name, description, seeds, arms, budgets, metrics, allPlugins) { Baseline = baseline ?? arms[0].Name };
     }
 
     private List<int>? Seeds(JsonElement root)
@@ -116,7 +117,7 @@ internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, st
             _context.Errors.Add(error);
         }
 
-        return (JsonNode.Parse(element.GetRawText()), baseErrors);
+        return (ManifestLoader.ToNode(element), baseErrors);
     }
 
     private List<CompareArm>? Arms(JsonElement root, JsonNode? baseNode, HashSet<(string, string)> baseErrors)
@@ -209,7 +210,7 @@ internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, st
 
         if (baseNode is null)
             return null;
-        var patched = ManifestLoader.ToElement(JsonMergePatch.Apply(baseNode, JsonNode.Parse(overrides.GetRawText())));
+        var patched = ManifestLoader.ToElement(JsonMergePatch.Apply(baseNode, ManifestLoader.ToNode(overrides)));
         // Paths in the patched pipeline sort where the overrides that produced them are written.
         var context = new BindContext(catalog, p => map.PositionOf(JsonPath.Rebase(p, armPath, overridesPath)), PatchedNote);
         var pipeline = ManifestLoader.BindPipeline(patched, armPath, baseDirectory, context, name);
@@ -304,7 +305,7 @@ internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, st
         const string path = "$.report";
         if (report.ValueKind != JsonValueKind.Object)
             return Fail(path, $"expected an object, found {ManifestLoader.Found(report)}") ? [] : null;
-        ManifestLoader.CheckFields(report, path, ["metrics"], "a report", _context);
+        ManifestLoader.CheckFields(report, path, ["metrics", "baseline"], "a report", _context);
         if (!report.TryGetProperty("metrics", out var metrics))
             return [];
         var metricsPath = JsonPath.Property(path, "metrics");
@@ -325,6 +326,24 @@ internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, st
         }
 
         return ok ? result : null;
+    }
+
+    /// <summary>The arm the report tests every other arm against (<c>report.baseline</c>); null: the first arm.</summary>
+    private string? Baseline(JsonElement root, IReadOnlyList<CompareArm>? arms)
+    {
+        if (!root.TryGetProperty("report", out var report) || report.ValueKind != JsonValueKind.Object
+            || !report.TryGetProperty("baseline", out var baseline))
+            return null;
+        const string path = "$.report.baseline";
+        if (baseline.ValueKind != JsonValueKind.String)
+        {
+            Fail(path, $"expected an arm's name (a string), found {ManifestLoader.Found(baseline)}");
+            return null;
+        }
+        var name = baseline.GetString()!;
+        if (arms is not null && !arms.Any(a => a.Name == name))
+            Fail(path, $"unknown arm '{name}'; the arms are: {string.Join(", ", NameSuggestions.ClosestFirst(name, [.. arms.Select(a => a.Name)]))}");
+        return name;
     }
 
     /// <summary>Budget names a compare may match: the standard ones and any a registered options class spends.</summary>

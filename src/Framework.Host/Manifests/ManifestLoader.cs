@@ -142,6 +142,12 @@ public static partial class ManifestLoader
     }
 
     /// <summary>Binds one pipeline object found at <paramref name="path"/>; null when it has errors (recorded in the context).</summary>
+    /// <summary>
+    /// The element as a mutable node. Not by reparsing its raw text: that keeps the manifest's comments and trailing
+    /// commas, which the default node parser refuses.
+    /// </summary>
+    internal static JsonNode? ToNode(JsonElement element) => JsonSerializer.SerializeToNode(element);
+
     /// <param name="defaultName">The name when the pipeline gives none (a compare arm's name); null: the name is required.</param>
     internal static PipelineManifest? BindPipeline(JsonElement root, string path, string baseDirectory, BindContext context, string? defaultName = null)
     {

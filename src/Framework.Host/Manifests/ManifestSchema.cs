@@ -289,8 +289,8 @@ public static class ManifestSchema
         null => null,
         ComponentRef reference => reference.Name.Length == 0 ? null
             : reference.Options is null ? reference.Name
-            : new JsonObject { ["name"] = reference.Name, ["options"] = JsonNode.Parse(reference.Options.Value.GetRawText()) },
-        JsonElement element => JsonNode.Parse(element.GetRawText()),
+            : new JsonObject { ["name"] = reference.Name, ["options"] = ManifestLoader.ToNode(reference.Options.Value) },
+        JsonElement element => ManifestLoader.ToNode(element),
         _ => CanonicalJson.Options(new Holder(value), new Dictionary<ComponentRef, BoundComponent>())["value"]?.DeepClone(),
     };
 

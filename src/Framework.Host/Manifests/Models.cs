@@ -117,6 +117,9 @@ public sealed class CompareManifest
     /// <summary>The metrics the summary reports (empty: every metric recorded).</summary>
     public IReadOnlyList<string> ReportMetrics { get; }
 
+    /// <summary>The arm every other arm is tested against (<c>report.baseline</c>; the first arm unless the manifest names one).</summary>
+    public string Baseline { get; init; } = "";
+
     /// <summary>Every plugin folder the manifest and its arms list, absolute, without repeats.</summary>
     public IReadOnlyList<string> PluginDirectories { get; }
 

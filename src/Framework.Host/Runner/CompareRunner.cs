@@ -13,13 +13,25 @@ namespace AlignFx.Host.Runner;
 /// <param name="Summary">Their mean and 95% interval.</param>
 public sealed record CompareCell(string Arm, string Metric, IReadOnlyList<double> Values, MeanWithInterval Summary);
 
+/// <summary>One arm's difference to the baseline arm on one metric, tested over seeds.</summary>
+/// <param name="Arm">The arm.</param>
+/// <param name="Baseline">The baseline arm.</param>
+/// <param name="Metric">The metric's name.</param>
+/// <param name="Paired">The paired t-test over seeds (seed i of both arms shares its seed streams): the mean difference arm − baseline and its p-value.</param>
+/// <param name="Welch">Welch's unpaired t-test on the same values, for readers who treat seeds as unrelated.</param>
+public sealed record CompareDifference(string Arm, string Baseline, string Metric, TestResult Paired, TestResult Welch);
+
 /// <summary>What a compare produced.</summary>
 /// <param name="CompareId">The compare's id in the store.</param>
 /// <param name="Status">Completed unless an arm failed or the compare was cancelled.</param>
 /// <param name="Runs">Every arm × seed run.</param>
 /// <param name="Cells">The summary, arm by arm, metric by metric.</param>
 /// <param name="Folder">Where summary.md and summary.csv were written.</param>
-public sealed record CompareOutcome(string CompareId, RunStatus Status, IReadOnlyList<RunOutcome> Runs, IReadOnlyList<CompareCell> Cells, string Folder);
+public sealed record CompareOutcome(string CompareId, RunStatus Status, IReadOnlyList<RunOutcome> Runs, IReadOnlyList<CompareCell> Cells, string Folder)
+{
+    /// <summary>Every other arm against the baseline, metric by metric.</summary>
+    public IReadOnlyList<CompareDifference> Differences { get; init; } = [];
+}
 
 /// <summary>
 /// Runs every arm of a compare with every seed (arms × seeds, in manifest order), then summarises each reported
@@ -60,11 +72,13 @@ public sealed class CompareRunner(PipelineRunner runner, RunStore store)
         }
         store.EndCompare(compare.Id, status, status == RunStatus.Completed ? null : "one or more arms did not complete");
         IReadOnlyList<CompareCell> cells = Summarise(manifest, byArm);
+        IReadOnlyList<CompareDifference> differences = Differences(manifest.Baseline, cells);
         string folder = Path.Combine(store.RunsDirectory, "compares", compare.Id);
         Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "summary.md"), ToMarkdown(manifest.Name, cells));
+        File.WriteAllText(Path.Combine(folder, "summary.md"), ToMarkdown(manifest.Name, cells, differences));
         File.WriteAllText(Path.Combine(folder, "summary.csv"), ToCsv(cells));
-        return new CompareOutcome(compare.Id, status, runs, cells, folder);
+        File.WriteAllText(Path.Combine(folder, "differences.csv"), ToCsv(differences));
+        return new CompareOutcome(compare.Id, status, runs, cells, folder) { Differences = differences };
     }
 
     private IReadOnlyList<CompareCell> Summarise(CompareManifest manifest, Dictionary<string, List<RunOutcome>> byArm)
@@ -87,6 +101,30 @@ public sealed class CompareRunner(PipelineRunner runner, RunStore store)
         return cells;
     }
 
+    /// <summary>Each non-baseline arm against the baseline, per metric: paired over seeds (every arm runs the same seeds) and Welch.</summary>
+    public static IReadOnlyList<CompareDifference> Differences(string baseline, IReadOnlyList<CompareCell> cells)
+    {
+        ArgumentNullException.ThrowIfNull(cells);
+        var result = new List<CompareDifference>();
+        foreach (var metric in cells.GroupBy(c => c.Metric))
+        {
+            CompareCell? reference = metric.FirstOrDefault(c => c.Arm == baseline);
+            if (reference is null)
+            {
+                continue;
+            }
+            foreach (CompareCell cell in metric.Where(c => c.Arm != baseline))
+            {
+                // An arm stopped early (a cancelled compare) has fewer seeds: pair what both have.
+                int n = Math.Min(cell.Values.Count, reference.Values.Count);
+                result.Add(new CompareDifference(cell.Arm, baseline, metric.Key,
+                    SignificanceTests.Paired([.. cell.Values.Take(n)], [.. reference.Values.Take(n)]),
+                    SignificanceTests.Welch(cell.Values, reference.Values)));
+            }
+        }
+        return result;
+    }
+
     /// <summary>A metric's final value in a run: the last point of the last stage that logged it.</summary>
     private Dictionary<string, double> FinalValues(string runId)
     {
@@ -102,7 +140,7 @@ public sealed class CompareRunner(PipelineRunner runner, RunStore store)
     }
 
     /// <summary>The summary as a Markdown table: one row per metric, one column per arm.</summary>
-    public static string ToMarkdown(string name, IReadOnlyList<CompareCell> cells)
+    public static string ToMarkdown(string name, IReadOnlyList<CompareCell> cells, IReadOnlyList<CompareDifference>? differences = null)
     {
         var arms = cells.Select(c => c.Arm).Distinct().ToList();
         var sb = new StringBuilder();
@@ -114,6 +152,20 @@ public sealed class CompareRunner(PipelineRunner runner, RunStore store)
             sb.Append("| ").Append(MarkdownText.Escape(row.Key)).Append(" | ")
               .Append(string.Join(" | ", arms.Select(a => row.FirstOrDefault(c => c.Arm == a)?.Summary.ToString() ?? "n/a")))
               .Append(" |\n");
+        }
+        if (differences is { Count: > 0 })
+        {
+            var others = differences.Select(d => d.Arm).Distinct().ToList();
+            sb.Append("\nDifference to the baseline arm '").Append(MarkdownText.Escape(differences[0].Baseline))
+              .Append("' (arm − baseline, mean over seeds; p: paired two-sided t-test over seeds).\n\n");
+            sb.Append("| metric | ").Append(string.Join(" | ", others.Select(MarkdownText.Escape))).Append(" |\n");
+            sb.Append("|---|").Append(string.Concat(others.Select(_ => "---|"))).Append('\n');
+            foreach (var row in differences.GroupBy(d => d.Metric))
+            {
+                sb.Append("| ").Append(MarkdownText.Escape(row.Key)).Append(" | ")
+                  .Append(string.Join(" | ", others.Select(a => row.FirstOrDefault(d => d.Arm == a) is { } d ? Describe(d.Paired) : "n/a")))
+                  .Append(" |\n");
+            }
         }
         IReadOnlyList<string> missing = MetricsNoArmLogged(cells);
         if (missing.Count > 0)
@@ -142,6 +194,26 @@ public sealed class CompareRunner(PipelineRunner runner, RunStore store)
         }
         return sb.ToString();
     }
+
+    /// <summary>The differences as CSV: arm, baseline, metric, then the paired and the Welch test.</summary>
+    public static string ToCsv(IReadOnlyList<CompareDifference> differences)
+    {
+        ArgumentNullException.ThrowIfNull(differences);
+        var sb = new StringBuilder("arm,baseline,metric,difference,paired_t,paired_df,paired_p,welch_t,welch_df,welch_p\n");
+        foreach (CompareDifference d in differences)
+        {
+            sb.Append(Quote(d.Arm)).Append(',').Append(Quote(d.Baseline)).Append(',').Append(Quote(d.Metric)).Append(',')
+              .Append(string.Join(",", new[] { d.Paired.Difference, d.Paired.T, d.Paired.DegreesOfFreedom, d.Paired.PValue, d.Welch.T, d.Welch.DegreesOfFreedom, d.Welch.PValue }
+                  .Select(v => v.ToString("R", CultureInfo.InvariantCulture))))
+              .Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    private static string Describe(TestResult test) =>
+        double.IsNaN(test.PValue)
+            ? MeanWithInterval.Format(test.Difference)
+            : $"{(test.Difference > 0 ? "+" : "")}{MeanWithInterval.Format(test.Difference)} (p {test.PValue.ToString(test.PValue < 0.001 ? "0.0e0" : "0.000", CultureInfo.InvariantCulture)})";
 
     private static string Quote(string field) =>
         field.IndexOfAny([',', '"', '\n', '\r']) < 0 ? field : "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

@@ -8,7 +8,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text;
 
-namespace AlignFx.Build;
+namespace AlignFx.BuildTools;
 
 /// <summary>One version requirement (an entry of .gnu.version_r) that the library providing it lacks.</summary>
 public sealed class MissingVersion

@@ -1,4 +1,4 @@
-using AlignFx.Build;
+using AlignFx.BuildTools;
 
 namespace AlignFx.Tensors.Torch.Tests.Build;
 

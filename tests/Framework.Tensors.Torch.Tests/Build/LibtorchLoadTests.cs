@@ -10,8 +10,8 @@ public sealed class LibtorchLoadTests
     public void Libtorch_loads_from_the_build_output_and_its_matmul_equals_the_managed_backends()
     {
         var g = new Generator(7);
-        var a = randn(64, 48, generator: g);
-        var b = randn(48, 32, generator: g);
+        var a = randn(64, 48, device: CPU, generator: g);
+        var b = randn(48, 32, device: CPU, generator: g);
         float[] expected = a.matmul(b).ToArray<float>();
 
         using var ta = TS.tensor(a.ToArray<float>(), [64, 48]);
@@ -34,10 +34,10 @@ public sealed class LibtorchLoadTests
         byte[] elf = File.ReadAllBytes(shim);
         string dir = Path.GetDirectoryName(shim)!;
 
-        var missing = AlignFx.Build.ElfVersionNeeds.Missing(elf, file =>
+        var missing = AlignFx.BuildTools.ElfVersionNeeds.Missing(elf, file =>
         {
-            string? found = AlignFx.Build.ElfVersionNeeds.Locate(file, dir, 62);
-            return found is null ? null : AlignFx.Build.ElfVersionNeeds.DefinedVersions(File.ReadAllBytes(found));
+            string? found = AlignFx.BuildTools.ElfVersionNeeds.Locate(file, dir, 62);
+            return found is null ? null : AlignFx.BuildTools.ElfVersionNeeds.DefinedVersions(File.ReadAllBytes(found));
         });
 
         Assert.All(missing, m => Assert.True(m.Weak && m.UsedSymbols.Count == 0, $"{m.File} {m.Version}"));

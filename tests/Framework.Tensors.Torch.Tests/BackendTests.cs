@@ -1,0 +1,62 @@
+using AlignFx.Tensors.Torch;
+using static AlignFx.Tensors.torch;
+
+namespace AlignFx.Tensors.Torch.Tests;
+
+/// <summary>What the torch backend adds beyond the shared suite (which this assembly runs with torch:cpu as default).</summary>
+public sealed class BackendTests
+{
+    [Fact]
+    public void Tensors_created_without_a_device_in_this_assembly_live_in_libtorch_storage()
+    {
+        var x = randn(3, 4);
+        Assert.Equal("torch:cpu", x.device.ToString());
+        Assert.IsType<TorchStorage>(x.Storage);
+        Assert.Equal(TorchBackends.Cpu, device("torch:cpu"));
+        Assert.NotEqual(CPU, TorchBackends.Cpu);
+    }
+
+    [Fact]
+    public void Moving_between_the_managed_and_torch_backends_keeps_values_and_gradients_flow_back()
+    {
+        var host = tensor(new float[] { 1, -2, 3, 4, 5, -6 }, [2, 3]).to(CPU).requires_grad_();
+        Assert.Equal(CPU, host.device);
+        var moved = host.to(TorchBackends.Cpu);
+        var y = (moved * moved).sum();
+        y.backward();
+
+        Assert.Equal(host.ToArray<float>(), moved.ToArray<float>());
+        Assert.Equal(new float[] { 2, -4, 6, 8, 10, -12 }, host.grad!.ToArray<float>());
+        Assert.Equal(CPU, host.grad!.device);
+    }
+
+    [Fact]
+    public void A_view_of_a_torch_tensor_is_a_strided_view_of_the_same_libtorch_storage()
+    {
+        var x = arange(12, dtype: float32).reshape(3, 4);
+        var t = x.t();
+        t.narrow(0, 1, 1).fill_(-1);
+        Assert.Same(x.Storage, t.Storage);
+        Assert.Equal(new float[] { 0, -1, 2, 3, 4, -1, 6, 7, 8, -1, 10, 11 }, x.ToArray<float>());
+    }
+
+    [Fact]
+    public void A_seed_gives_the_same_draws_on_both_backends()
+    {
+        var onTorch = randn([5, 7], generator: new Generator(3));
+        var managed = randn([5, 7], device: CPU, generator: new Generator(3));
+        Assert.Equal(managed.ToArray<float>(), onTorch.ToArray<float>());
+    }
+
+    [Fact]
+    public void Unknown_or_unavailable_devices_are_refused_with_the_names_that_exist()
+    {
+        var e = Assert.Throws<NotSupportedException>(() => device("tpu"));
+        Assert.Contains("'cpu', 'torch:cpu' and 'cuda[:n]'", e.Message);
+        if (!TorchSharp.torch.cuda.is_available())
+        {
+            var c = Assert.Throws<NotSupportedException>(() => device("cuda:0"));
+            Assert.Contains("no CUDA device", c.Message);
+        }
+    }
+}

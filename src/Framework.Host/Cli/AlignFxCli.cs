@@ -37,12 +37,17 @@ public static class AlignFxCli
             Recursive = true,
         };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages.", Recursive = true };
+        var device = new Option<string?>("--device")
+        {
+            Description = "The tensor device: cpu (the managed backend, the default), torch:cpu (libtorch) or cuda[:n]; overrides the manifest's.",
+            Recursive = true,
+        };
 
         var root = new RootCommand(
             "AlignFx: run RLHF and the techniques that complement it as plugins, composed in JSON manifests, " +
             "and compare them with the failure modes of RLHF measured.")
         {
-            plugins, storePath, verbose,
+            plugins, storePath, verbose, device,
         };
         root.Subcommands.Add(RunCommand(env, plugins, storePath, verbose));
         root.Subcommands.Add(CompareCommand(env, plugins, storePath, verbose));
@@ -233,12 +238,18 @@ public static class AlignFxCli
         {
             return env.Refuse(path, loaded.Errors);
         }
+        string? device = parse.GetValue<string?>("--device");
+        if (device is not null && TensorDevices.Problem(device) is { } problem)
+        {
+            env.Error.WriteLine($"--device {device}: {problem}");
+            return ExitCodes.InvalidInput;
+        }
         using RunStore store = RunStore.Open(parse.GetValue(storePath));
         using ILoggerFactory loggers = env.CreateLoggers(parse.GetValue(verbose));
         using CancellationTokenSource cts = env.CancelOnInterrupt(out IDisposable signals);
         using (signals)
         {
-            var runner = new PipelineRunner(catalog, store, loggers, env.Error, ConsoleProgress.TerminalIsInteractive);
+            var runner = new PipelineRunner(catalog, store, loggers, env.Error, ConsoleProgress.TerminalIsInteractive) { Device = device };
             return ExitCodeOf(work(loaded.Value!, store, runner, cts.Token));
         }
     }

@@ -352,6 +352,19 @@ public static partial class torch
                     throw new ArgumentException("A causal attention call cannot have more queries than keys.");
                 }
                 double s = scale ?? 1.0 / Math.Sqrt(dHead);
+                if (attn_mask is null && dropout_p == 0 && query.Backend is Backends.IFusedAttention fused)
+                {
+                    bool record = Node.ShouldRecord([query, k, v]);
+                    if (fused.Attention(query, k, v, is_causal, s, record, out var backward) is { } y)
+                    {
+                        if (record)
+                        {
+                            Node.Record(y, "ScaledDotProductAttentionBackward0", [query, k, v], (g, _) => backward!(g));
+                        }
+                        DisposeConcatenated(k, key, v, value);
+                        return y;
+                    }
+                }
                 using var kt = k.transpose(-2, -1);
                 using var raw = query.matmul(kt);
                 Tensor attn;
@@ -393,7 +406,21 @@ public static partial class torch
                 }
                 var output = attn.matmul(v);
                 attn.Dispose();
+                DisposeConcatenated(k, key, v, value);
                 return output;
+            }
+
+            // cat() made new tensors for a KV prefix; the graph keeps what it saved.
+            private static void DisposeConcatenated(Tensor k, Tensor key, Tensor v, Tensor value)
+            {
+                if (!ReferenceEquals(k, key))
+                {
+                    k.Dispose();
+                }
+                if (!ReferenceEquals(v, value))
+                {
+                    v.Dispose();
+                }
             }
         }
     }

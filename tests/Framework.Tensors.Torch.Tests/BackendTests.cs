@@ -59,4 +59,43 @@ public sealed class BackendTests
             Assert.Contains("no CUDA device", c.Message);
         }
     }
+
+    [Theory]
+    [InlineData(6, 6)]
+    [InlineData(3, 7)]
+    public void Fused_attention_matches_the_managed_composition_forward_and_backward_with_a_causal_kv_prefix(int tq, int tk)
+    {
+        var g = new Generator(11);
+        var qm = randn([2, 3, tq, 8], device: CPU, generator: g).requires_grad_();
+        var km = randn([2, 3, tk, 8], device: CPU, generator: g).requires_grad_();
+        var vm = randn([2, 3, tk, 8], device: CPU, generator: g).requires_grad_();
+        var wm = randn([2, 3, tq, 8], device: CPU, generator: g);
+        (nn.functional.scaled_dot_product_attention(qm, km, vm, is_causal: true) * wm).sum().backward();
+
+        var qt = qm.detach().to(TorchBackends.Cpu).requires_grad_();
+        var kt = km.detach().to(TorchBackends.Cpu).requires_grad_();
+        var vt = vm.detach().to(TorchBackends.Cpu).requires_grad_();
+        var yt = nn.functional.scaled_dot_product_attention(qt, kt, vt, is_causal: true);
+        (yt * wm.to(TorchBackends.Cpu)).sum().backward();
+
+        Assert.Equal("ScaledDotProductAttentionBackward0", yt.grad_fn);
+        using (no_grad())
+        {
+            var ym = nn.functional.scaled_dot_product_attention(qm, km, vm, is_causal: true);
+            AssertClose(ym, yt);
+        }
+        AssertClose(qm.grad!, qt.grad!);
+        AssertClose(km.grad!, kt.grad!);
+        AssertClose(vm.grad!, vt.grad!);
+    }
+
+    private static void AssertClose(Tensor expected, Tensor actual)
+    {
+        float[] e = expected.ToArray<float>(), a = actual.ToArray<float>();
+        Assert.Equal(e.Length, a.Length);
+        for (int i = 0; i < e.Length; i++)
+        {
+            Assert.True(Math.Abs(e[i] - a[i]) <= 1e-5f * (1 + Math.Abs(e[i])), $"element {i}: {e[i]} vs {a[i]}");
+        }
+    }
 }

@@ -114,11 +114,11 @@ internal sealed partial class TorchBackend : IBackend
         var s = (TorchStorage)dst.Storage;
         if (s.Unmaterialized && dst.offset == 0 && dst.numelI == s.Length)
         {
-            s.Adopt(TS.full([s.Length], value, ToTs(dst.dtype), TsDevice));
+            s.Adopt(TS.full([s.Length], Scalar(dst.dtype, value), ToTs(dst.dtype), TsDevice));
             return;
         }
         using var v = View(dst);
-        v.fill_(value);
+        v.fill_(Scalar(dst.dtype, value));
     }
 
     public void Copy(Tensor src, Tensor dst)
@@ -170,8 +170,8 @@ internal sealed partial class TorchBackend : IBackend
             UnaryOp.GeluErf => TS.nn.functional.gelu(v),
             UnaryOp.Softplus => TS.nn.functional.softplus(v),
             UnaryOp.LogSigmoid => TS.nn.functional.logsigmoid(v),
-            UnaryOp.PowScalar => v.pow(p0),
-            UnaryOp.Clamp => Clamp(v, p0, p1),
+            UnaryOp.PowScalar => v.pow(Scalar(x.dtype, p0)),
+            UnaryOp.Clamp => Clamp(v, x.dtype, p0, p1),
             UnaryOp.AddScalar => v.add(Scalar(x.dtype, p0)),
             UnaryOp.MulScalar => v.mul(Scalar(x.dtype, p0)),
             UnaryOp.RSubScalar => v.neg().add(Scalar(x.dtype, p0)),
@@ -180,18 +180,32 @@ internal sealed partial class TorchBackend : IBackend
         };
     });
 
-    private static TorchSharp.Scalar Scalar(ScalarType t, double v) => t == ScalarType.Int64 ? (long)v : v;
-
-    private static TS.Tensor Clamp(TS.Tensor v, double lo, double hi)
+    /// <summary>
+    /// A scalar of the tensor's type, converted as the managed backend does: float32 saturates to ±infinity (libtorch
+    /// refuses a double beyond float's range, such as clamp(max: double.MaxValue)), int64 truncates.
+    /// </summary>
+    private static TorchSharp.Scalar Scalar(ScalarType t, double v) => t switch
     {
+        ScalarType.Int64 => (long)v,
+        ScalarType.Float32 => (double)(float)v,
+        ScalarType.Bool => v != 0,
+        _ => v,
+    };
+
+    private static TS.Tensor Clamp(TS.Tensor v, ScalarType t, double lo, double hi)
+    {
+        if (t == ScalarType.Float32)
+        {
+            (lo, hi) = ((float)lo, (float)hi);
+        }
         var r = v.clone();
         if (!double.IsNegativeInfinity(lo))
         {
-            r = r.clamp_min(lo);
+            r = r.clamp_min(Scalar(t, lo));
         }
         if (!double.IsPositiveInfinity(hi))
         {
-            r = r.clamp_max(hi);
+            r = r.clamp_max(Scalar(t, hi));
         }
         return r;
     }
@@ -240,7 +254,7 @@ internal sealed partial class TorchBackend : IBackend
     public void ClampGrad(Tensor grad, Tensor x, Tensor dst, double lo, double hi) => Store(dst, () =>
     {
         var xv = View(x);
-        var inside = xv.ge(lo).logical_and(xv.le(hi));
+        var inside = xv.ge(Scalar(x.dtype, lo)).logical_and(xv.le(Scalar(x.dtype, hi)));
         return View(grad).mul(inside);
     });
 

@@ -89,6 +89,16 @@ public sealed class BackendTests
         AssertClose(vm.grad!, vt.grad!);
     }
 
+    [Fact]
+    public void Bounds_and_fills_beyond_float_range_saturate_as_on_the_managed_backend()
+    {
+        var x = tensor(new float[] { -3, 0.5f, 7 });
+        Assert.Equal(new float[] { -3, 0.5f, 7 }, x.clamp(double.MinValue, double.MaxValue).ToArray<float>());
+        Assert.Equal(new float[] { -3, 0.5f, 1 }, x.clamp(max: 1).ToArray<float>());
+        Assert.Equal(float.PositiveInfinity, full([2], double.MaxValue).ToArray<float>()[0]);
+        Assert.Equal(float.NegativeInfinity, x.masked_fill(x.lt(0), double.MinValue).ToArray<float>()[0]);
+    }
+
     private static void AssertClose(Tensor expected, Tensor actual)
     {
         float[] e = expected.ToArray<float>(), a = actual.ToArray<float>();

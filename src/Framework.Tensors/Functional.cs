@@ -84,8 +84,8 @@ public static partial class torch
                 }
                 var x = logits2.Contig();
                 var t = target.Contig();
-                var rowLoss = Tensor.Empty([m], x.dtype);
-                var lse = Tensor.Empty([m], x.dtype);
+                var rowLoss = Tensor.Empty([m], x.dtype, x.device);
+                var lse = Tensor.Empty([m], x.dtype, x.device);
                 int counted = x.Backend.CrossEntropy(x, t, ignore_index, label_smoothing, rowLoss, lse);
                 Tensor result;
                 using (no_grad())
@@ -108,7 +108,7 @@ public static partial class torch
                             Reduction.Sum => g,
                             _ => g.div(counted),
                         };
-                        var dx = Tensor.Empty([m, c], dt);
+                        var dx = Tensor.Empty([m, c], dt, x.device);
                         dx.Backend.CrossEntropyBackward(rowGrad, x, t, lse, ignore_index, label_smoothing, dx);
                         return [dx];
                     }, x, t, lse);
@@ -240,8 +240,8 @@ public static partial class torch
                 var w = weight?.Contig();
                 var b = bias?.Contig();
                 var y = Tensor.Empty(input.shapeI, input.dtype, input.device);
-                var mean = Tensor.Empty([rows], input.dtype);
-                var rstd = Tensor.Empty([rows], input.dtype);
+                var mean = Tensor.Empty([rows], input.dtype, input.device);
+                var rstd = Tensor.Empty([rows], input.dtype, input.device);
                 x.Backend.LayerNorm(x, w, b, eps, y, mean, rstd);
                 if (Node.ShouldRecord([input, weight, bias]))
                 {
@@ -249,9 +249,9 @@ public static partial class torch
                     Node.Record(y, "NativeLayerNormBackward0", [input, weight, bias], (g, need) =>
                     {
                         var gc = g.Contig();
-                        var dx = need[0] ? Tensor.Empty(x.shapeI, x.dtype) : null;
-                        var dw = need[1] ? Tensor.Empty(weight!.shapeI, x.dtype) : null;
-                        var db = need[2] ? Tensor.Empty(bias!.shapeI, x.dtype) : null;
+                        var dx = need[0] ? Tensor.Empty(x.shapeI, x.dtype, x.device) : null;
+                        var dw = need[1] ? Tensor.Empty(weight!.shapeI, x.dtype, x.device) : null;
+                        var db = need[2] ? Tensor.Empty(bias!.shapeI, x.dtype, x.device) : null;
                         x.Backend.LayerNormBackward(gc, x, w, mean, rstd, dx, dw, db);
                         return [dx, dw, db];
                     }, saved);
@@ -307,14 +307,14 @@ public static partial class torch
                         Tensor? dx = null, dw = null, db = null;
                         if (need[0])
                         {
-                            dx = Tensor.Empty(input.shapeI, input.dtype);
+                            dx = Tensor.Empty(input.shapeI, input.dtype, input.device);
                             using var dx2 = new Tensor(dx.storage, [m, inF], [inF, 1], 0);
                             using var w2 = new Tensor(weight.storage, [outF, inF], weight.stridesI, weight.offset);
                             dx.Backend.MatMul(g2, w2, dx2, 1, 0);
                         }
                         if (need[1])
                         {
-                            dw = Tensor.Empty(weight.shapeI, weight.dtype);
+                            dw = Tensor.Empty(weight.shapeI, weight.dtype, weight.device);
                             using var g2t = new Tensor(gc.storage, [outF, m], [1, outF], gc.offset);
                             using var x2 = new Tensor(x.storage, [m, inF], [inF, 1], x.offset);
                             dw.Backend.MatMul(g2t, x2, dw, 1, 0);
@@ -352,6 +352,19 @@ public static partial class torch
                     throw new ArgumentException("A causal attention call cannot have more queries than keys.");
                 }
                 double s = scale ?? 1.0 / Math.Sqrt(dHead);
+                if (attn_mask is null && dropout_p == 0 && query.Backend is Backends.IFusedAttention fused)
+                {
+                    bool record = Node.ShouldRecord([query, k, v]);
+                    if (fused.Attention(query, k, v, is_causal, s, record, out var backward) is { } y)
+                    {
+                        if (record)
+                        {
+                            Node.Record(y, "ScaledDotProductAttentionBackward0", [query, k, v], (g, _) => backward!(g));
+                        }
+                        DisposeConcatenated(k, key, v, value);
+                        return y;
+                    }
+                }
                 using var kt = k.transpose(-2, -1);
                 using var raw = query.matmul(kt);
                 Tensor attn;
@@ -393,7 +406,21 @@ public static partial class torch
                 }
                 var output = attn.matmul(v);
                 attn.Dispose();
+                DisposeConcatenated(k, key, v, value);
                 return output;
+            }
+
+            // cat() made new tensors for a KV prefix; the graph keeps what it saved.
+            private static void DisposeConcatenated(Tensor k, Tensor key, Tensor v, Tensor value)
+            {
+                if (!ReferenceEquals(k, key))
+                {
+                    k.Dispose();
+                }
+                if (!ReferenceEquals(v, value))
+                {
+                    v.Dispose();
+                }
             }
         }
     }

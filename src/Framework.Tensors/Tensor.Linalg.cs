@@ -144,7 +144,7 @@ public static partial class torch
                 Node.Record(y, log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", [this], (g, _) =>
                 {
                     var gc = g.Contig();
-                    var dx = Empty(y.shapeI, y.dtype);
+                    var dx = Empty(y.shapeI, y.dtype, y.device);
                     y.Backend.SoftmaxBackward(gc, y, dx, log, scale);
                     if (!ReferenceEquals(gc, g))
                     {

@@ -339,7 +339,7 @@ public static partial class torch
                 var x = this;
                 Node.Record(r, "ClampBackward1", [x], (g, _) =>
                 {
-                    var d = Empty(g.shapeI, g.dtype);
+                    var d = Empty(g.shapeI, g.dtype, g.device);
                     x.Backend.ClampGrad(g, x, d, lo, hi);
                     return [d];
                 }, x);
@@ -462,8 +462,23 @@ public static partial class torch
             return r;
         }
 
-        /// <summary>This tensor on <paramref name="device"/> (only the CPU exists now).</summary>
-        public Tensor to(Device device) => device.Equals(this.device) ? this : throw new NotSupportedException($"No backend for {device}.");
+        /// <summary>This tensor copied to <paramref name="device"/> (itself when already there); gradients flow back.</summary>
+        public Tensor to(Device device)
+        {
+            if (device.Equals(this.device))
+            {
+                return this;
+            }
+            var r = Empty(shapeI, dtype, device);
+            // The backend that is not the managed CPU one moves the bytes (it knows its memory).
+            (device.Equals(CPU) ? Backend : r.Backend).Copy(this, r);
+            if (Node.ShouldRecord(this))
+            {
+                var from = this.device;
+                Node.Record(r, "ToCopyBackward0", [this], (g, _) => [g.to(from)]);
+            }
+            return r;
+        }
 
         /// <summary>Converts to <paramref name="type"/>.</summary>
         public Tensor to_type(ScalarType type) => to(type);

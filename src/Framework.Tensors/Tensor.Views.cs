@@ -367,7 +367,7 @@ public static partial class torch
                 Node.RecordMulti(parts, "SplitWithSizesBackward0", [this], (grads, _) =>
                 {
                     bool complete = Array.TrueForAll(grads, g => g is not null);
-                    var full = complete ? Empty(orig, dt) : zeros(orig, dt);
+                    var full = complete ? Empty(orig, dt, device) : zeros(Array.ConvertAll(orig, v => (long)v), dt, device);
                     for (int i = 0; i < grads.Length; i++)
                     {
                         if (grads[i] is { } g)

@@ -39,7 +39,7 @@ public static partial class torch
         /// <summary>Allocates an uninitialised contiguous tensor.</summary>
         internal static Tensor Empty(int[] shape, ScalarType dtype, Device? device = null)
         {
-            var dev = device ?? CPU;
+            var dev = device ?? DefaultDevice;
             var st = dev.Backend.Allocate(dtype, Shapes.Numel(shape));
             return new Tensor(st, shape, Shapes.ContiguousStrides(shape), 0);
         }
@@ -231,6 +231,16 @@ public static partial class torch
             return ((CpuStorage<T>)storage).Data;
         }
 
+        /// <summary>This view's elements in host memory (contiguous views only); throws for device memory.</summary>
+        internal Span<T> HostElements<T>() where T : unmanaged
+        {
+            if (disposed)
+            {
+                ThrowDisposed();
+            }
+            return storage.HostSpan<T>().Slice(offset, numelI);
+        }
+
         /// <summary>Array access for kernels and autograd nodes, allowed after disposal while a node retains the storage.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal T[] Raw<T>() where T : unmanaged => ((CpuStorage<T>)storage).Data;
@@ -244,13 +254,17 @@ public static partial class torch
             {
                 throw new InvalidOperationException($"item() needs a one-element tensor, this one has {numelI} elements.");
             }
-            int at = offset;
+            if (!storage.IsHostMemory)
+            {
+                using var h = to(CPU);
+                return h.item<T>();
+            }
             object v = dtype switch
             {
-                ScalarType.Float32 => Data<float>()[at],
-                ScalarType.Float64 => Data<double>()[at],
-                ScalarType.Int64 => Data<long>()[at],
-                _ => Data<bool>()[at],
+                ScalarType.Float32 => HostElements<float>()[0],
+                ScalarType.Float64 => HostElements<double>()[0],
+                ScalarType.Int64 => HostElements<long>()[0],
+                _ => HostElements<bool>()[0],
             };
             return ConvertScalar<T>(v);
         }
@@ -279,19 +293,24 @@ public static partial class torch
             {
                 throw new InvalidOperationException("data<T>() needs a contiguous tensor; call contiguous() first.");
             }
-            return Data<T>().AsSpan(offset, numelI);
+            return HostElements<T>();
         }
 
         /// <summary>A copy of the elements in row-major order. <typeparamref name="T"/> must match <see cref="dtype"/>.</summary>
         public T[] ToArray<T>() where T : unmanaged
         {
             CheckElementType<T>();
+            if (!storage.IsHostMemory)
+            {
+                using var h = to(CPU);
+                return h.ToArray<T>();
+            }
             if (is_contiguous())
             {
-                return Data<T>().AsSpan(offset, numelI).ToArray();
+                return HostElements<T>().ToArray();
             }
             using var c = contiguous();
-            return c.Data<T>().AsSpan(c.offset, numelI).ToArray();
+            return c.HostElements<T>().ToArray();
         }
 
         private void CheckElementType<T>() where T : unmanaged

@@ -34,19 +34,24 @@ public static partial class torch
     /// <summary>Kinds of device a tensor can live on.</summary>
     public enum DeviceType
     {
-        /// <summary>Host memory, computed by the embedded CPU backend.</summary>
+        /// <summary>Host memory (the embedded managed backend, or libtorch's CPU kernels for <c>torch:cpu</c>).</summary>
         CPU,
+        /// <summary>An NVIDIA GPU through libtorch.</summary>
+        CUDA,
     }
 
     /// <summary>Where a tensor's storage lives; operations dispatch to the device's backend.</summary>
     public sealed class Device : IEquatable<Device>
     {
-        internal Device(DeviceType type, int index, IBackend backend)
+        internal Device(DeviceType type, int index, IBackend backend, string? name = null)
         {
             this.type = type;
             this.index = index;
             Backend = backend;
+            this.name = name ?? (type == DeviceType.CPU ? "cpu" : $"{type.ToString().ToLowerInvariant()}:{index}");
         }
+
+        private readonly string name;
 
         /// <summary>The device kind.</summary>
         public DeviceType type { get; }
@@ -57,7 +62,7 @@ public static partial class torch
         internal IBackend Backend { get; }
 
         /// <inheritdoc/>
-        public bool Equals(Device? other) => other is not null && other.type == type && other.index == index;
+        public bool Equals(Device? other) => other is not null && other.type == type && other.index == index && ReferenceEquals(other.Backend, Backend);
 
         /// <inheritdoc/>
         public override bool Equals(object? obj) => Equals(obj as Device);
@@ -66,19 +71,63 @@ public static partial class torch
         public override int GetHashCode() => HashCode.Combine(type, index);
 
         /// <inheritdoc/>
-        public override string ToString() => type == DeviceType.CPU ? "cpu" : $"{type.ToString().ToLowerInvariant()}:{index}";
+        public override string ToString() => name;
     }
 
     /// <summary>The host CPU device (the default).</summary>
     public static readonly Device CPU = new(DeviceType.CPU, -1, CpuBackend.Instance);
 
-    /// <summary>Returns the device named by <paramref name="description"/> ("cpu" is the only one for now).</summary>
-    public static Device device(string description) =>
-        description.Trim().ToLowerInvariant() switch
+    private static readonly List<Func<string, Device?>> DeviceResolvers = [];
+    private static Device defaultDevice = CPU;
+
+    /// <summary>
+    /// Returns the device named by <paramref name="description"/>: <c>cpu</c> (the managed backend) is built in;
+    /// <c>torch:cpu</c> and <c>cuda[:n]</c> exist once the libtorch backend (Framework.Tensors.Torch) is registered.
+    /// </summary>
+    public static Device device(string description)
+    {
+        ArgumentNullException.ThrowIfNull(description);
+        string d = description.Trim().ToLowerInvariant();
+        if (d == "cpu")
         {
-            "cpu" => CPU,
-            _ => throw new NotSupportedException($"Device '{description}' is not available; only 'cpu' is built in."),
-        };
+            return CPU;
+        }
+        lock (DeviceResolvers)
+        {
+            foreach (var resolve in DeviceResolvers)
+            {
+                if (resolve(d) is { } found)
+                {
+                    return found;
+                }
+            }
+        }
+        bool torchName = d == "torch:cpu" || d == "cuda" || d.StartsWith("cuda:", StringComparison.Ordinal);
+        throw new NotSupportedException(torchName && DeviceResolvers.Count == 0
+            ? $"Device '{description}' needs the libtorch backend: reference Framework.Tensors.Torch and call TorchBackend.Register() (the alignfx host does)."
+            : $"Device '{description}' is not available; the devices are 'cpu', 'torch:cpu' and 'cuda[:n]' (the last two with the libtorch backend).");
+    }
+
+    /// <summary>Adds a resolver of device names (a backend assembly registers its devices this way).</summary>
+    internal static void RegisterDevices(Func<string, Device?> resolver)
+    {
+        lock (DeviceResolvers)
+        {
+            DeviceResolvers.Add(resolver);
+        }
+    }
+
+    /// <summary>
+    /// Sets the process-wide device on which tensors are created when no device is given (like PyTorch's
+    /// <c>torch.set_default_device</c>). Plugins create tensors without naming a device, so this is how a run
+    /// chooses its backend. Set it before any tensor of the run exists.
+    /// </summary>
+    public static void set_default_device(Device device) => defaultDevice = device ?? throw new ArgumentNullException(nameof(device));
+
+    /// <summary>The device on which tensors are created when no device is given (<see cref="CPU"/> unless set).</summary>
+    public static Device get_default_device() => defaultDevice;
+
+    internal static Device DefaultDevice => defaultDevice;
 
     [ThreadStatic] private static int noGradDepth;
     [ThreadStatic] private static int enableGradDepth;

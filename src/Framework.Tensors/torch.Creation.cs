@@ -219,8 +219,14 @@ public static partial class torch
         {
             throw new ArgumentException($"{data.Length} values do not fill shape {Shapes.Format(shape)}.");
         }
-        var t = Tensor.Empty(shape, natural);
-        data.AsSpan().CopyTo(t.Raw<T>().AsSpan(0, data.Length));
+        var t = Tensor.Empty(shape, natural, CPU);
+        data.AsSpan().CopyTo(t.HostElements<T>());
+        if (!DefaultDevice.Equals(CPU))
+        {
+            var moved = t.to(DefaultDevice);
+            t.Dispose();
+            t = moved;
+        }
         var typed = dtype is null || dtype == natural ? t : t.to(dtype.Value);
         return Finish(typed, requires_grad);
     }
@@ -285,7 +291,7 @@ public static partial class torch
             throw new ArgumentException("multinomial without replacement cannot draw more samples than categories.");
         }
         int rows = input.Dimensions == 2 ? input.shapeI[0] : 1;
-        var t = Tensor.Empty(input.Dimensions == 2 ? [rows, (int)num_samples] : [(int)num_samples], ScalarType.Int64);
+        var t = Tensor.Empty(input.Dimensions == 2 ? [rows, (int)num_samples] : [(int)num_samples], ScalarType.Int64, input.device);
         t.Backend.Multinomial(input, (int)num_samples, replacement, generator ?? default_generator, t);
         return t;
     }

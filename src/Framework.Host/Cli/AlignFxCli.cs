@@ -37,6 +37,7 @@ public static class AlignFxCli
     }
 
     private const string VerboseName = "--verbose";
+    private const string DeviceName = "--device";
 
     internal static RootCommand Build(CliEnvironment env)
     {
@@ -53,12 +54,17 @@ public static class AlignFxCli
             Recursive = true,
         };
         var verbose = new Option<bool>(VerboseName, "-v") { Description = "Log debug messages.", Recursive = true };
+        var device = new Option<string?>(DeviceName)
+        {
+            Description = "The tensor device: cpu (the managed backend, the default), torch:cpu (libtorch) or cuda[:n]; overrides the manifest's.",
+            Recursive = true,
+        };
 
         var root = new RootCommand(
             "AlignFx: run RLHF and the techniques that complement it as plugins, composed in JSON manifests, " +
             "and compare them with the failure modes of RLHF measured.")
         {
-            plugins, storePath, verbose,
+            plugins, storePath, verbose, device,
         };
         root.Subcommands.Add(RunCommand(env, plugins, storePath, verbose));
         root.Subcommands.Add(CompareCommand(env, plugins, storePath, verbose));
@@ -276,12 +282,18 @@ public static class AlignFxCli
         {
             return env.Refuse(path, loaded.Errors);
         }
+        string? device = parse.GetValue<string?>(DeviceName);
+        if (device is not null && TensorDevices.Problem(device) is { } problem)
+        {
+            env.Error.WriteLine($"{DeviceName} {device}: {problem}");
+            return ExitCodes.InvalidInput;
+        }
         using RunStore store = StoreAccess.Open(parse.GetValue(storePath), create: true)!;
         using ILoggerFactory loggers = env.CreateLoggers(parse.GetValue(verbose));
         using CancellationTokenSource cts = env.CancelOnInterrupt(out IDisposable signals);
         using (signals)
         {
-            var runner = new PipelineRunner(catalog, store, loggers, env.Error, ConsoleProgress.TerminalIsInteractive);
+            var runner = new PipelineRunner(catalog, store, loggers, env.Error, ConsoleProgress.TerminalIsInteractive) { Device = device };
             return ExitCodeOf(work(loaded.Value!, store, runner, cts.Token));
         }
     }

@@ -31,6 +31,8 @@ internal static class CanonicalJson
         if (pipeline.Description is not null)
             result["description"] = pipeline.Description;
         result["seed"] = pipeline.Seed;
+        if (pipeline.Device is not null)
+            result["device"] = pipeline.Device;
         result["plugins"] = new JsonArray([.. pipeline.PluginDirectories.Select(d => (JsonNode)d)]);
         result["task"] = Component(pipeline.Task, pipeline.Nested);
         result["policy"] = Component(pipeline.Policy, pipeline.Nested);

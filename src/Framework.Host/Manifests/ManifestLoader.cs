@@ -1,3 +1,4 @@
+using AlignFx.Host.Runner;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -21,7 +22,7 @@ public enum ManifestKind
 /// </summary>
 public static partial class ManifestLoader
 {
-    private static readonly string[] PipelineFields = ["$schema", "name", "description", "seed", "plugins", "task", "policy", "stages"];
+    private static readonly string[] PipelineFields = ["$schema", "name", "description", "seed", "device", "plugins", "task", "policy", "stages"];
     private static readonly HashSet<string> StageKeys = ["stage", "id"];
 
     /// <summary>
@@ -168,6 +169,7 @@ public static partial class ManifestLoader
         if (root.TryGetProperty("seed", out var seedElement))
             seed = Integer(seedElement, JsonPath.Property(path, "seed"), context) ?? 0;
         OptionalString(root, path, "$schema", context);
+        var device = TensorDevices.Validate(OptionalString(root, path, "device", context), JsonPath.Property(path, "device"), context);
         var plugins = PluginDirectories(root, path, baseDirectory, context);
 
         var task = Reference(root, path, "task", ComponentKinds.Task, binder, context);
@@ -184,7 +186,10 @@ public static partial class ManifestLoader
             context.Resolved[task],
             context.Resolved[policy],
             stages,
-            new Dictionary<ComponentRef, BoundComponent>(context.Resolved, ReferenceEqualityComparer.Instance));
+            new Dictionary<ComponentRef, BoundComponent>(context.Resolved, ReferenceEqualityComparer.Instance))
+        {
+            Device = device,
+        };
         PipelineValidation.Check(manifest, context);
         return context.ErrorCount == before ? manifest : null;
     }

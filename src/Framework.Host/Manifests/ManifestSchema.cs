@@ -1,3 +1,4 @@
+using AlignFx.Host.Runner;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Reflection;
@@ -66,6 +67,13 @@ public static class ManifestSchema
             ["name"] = new JsonObject { ["type"] = "string", ["minLength"] = 1, ["description"] = "The pipeline's name." },
             ["description"] = new JsonObject { ["type"] = "string" },
             ["seed"] = new JsonObject { ["type"] = "integer", ["default"] = 0, ["description"] = "The run seed every component's random stream derives from." },
+            ["device"] = new JsonObject
+            {
+                ["type"] = "string",
+                ["default"] = "cpu",
+                ["pattern"] = TensorDevices.Pattern,
+                ["description"] = "The tensor device: cpu (the managed backend), torch:cpu (libtorch) or cuda[:n]; --device overrides it.",
+            },
             ["plugins"] = new JsonObject { ["$ref"] = "#/$defs/pluginFolders" },
             ["task"] = new JsonObject { ["$ref"] = $"#/$defs/component.{ComponentKinds.Task}" },
             ["policy"] = new JsonObject { ["$ref"] = $"#/$defs/component.{ComponentKinds.Policy}" },

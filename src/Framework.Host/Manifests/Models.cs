@@ -47,6 +47,9 @@ public sealed class PipelineManifest
     /// <summary>The run seed every component's random stream derives from (0 when the manifest gives none).</summary>
     public int Seed { get; }
 
+    /// <summary>The tensor device the manifest asks for (<c>cpu</c>, <c>torch:cpu</c>, <c>cuda[:n]</c>); null: the default (cpu).</summary>
+    public string? Device { get; init; }
+
     /// <summary>The plugin folders the manifest lists, as absolute paths (relative ones resolved against the manifest's folder).</summary>
     public IReadOnlyList<string> PluginDirectories { get; }
 

@@ -29,11 +29,29 @@ public sealed record CompareMembership(string CompareId, string Arm);
 /// </summary>
 public sealed class PipelineRunner(IComponentCatalog catalog, RunStore store, ILoggerFactory loggers, TextWriter progressOutput, bool interactive = false)
 {
+    /// <summary>The tensor device every run uses, overriding the manifest's (<c>--device</c>); null: the manifest's, else cpu.</summary>
+    public string? Device { get; init; }
+
     /// <summary>Runs <paramref name="manifest"/> with <paramref name="seed"/> (null: the manifest's).</summary>
     public async Task<RunOutcome> RunAsync(PipelineManifest manifest, long? seed = null, CompareMembership? compare = null,
         CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(manifest);
+        // Plugins create tensors without naming a device: the run's device is the process default while it runs.
+        var previous = AlignFx.Tensors.torch.get_default_device();
+        AlignFx.Tensors.torch.set_default_device(TensorDevices.Resolve(Device ?? manifest.Device));
+        try
+        {
+            return await RunOnDeviceAsync(manifest, seed, compare, cancellation).ConfigureAwait(false);
+        }
+        finally
+        {
+            AlignFx.Tensors.torch.set_default_device(previous);
+        }
+    }
+
+    private async Task<RunOutcome> RunOnDeviceAsync(PipelineManifest manifest, long? seed, CompareMembership? compare, CancellationToken cancellation)
+    {
         long runSeed = seed ?? manifest.Seed;
         using RunRecorder recorder = store.BeginRun(new NewRun(manifest.Name, runSeed, manifest.ToCanonicalJson())
         {

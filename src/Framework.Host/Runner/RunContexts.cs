@@ -20,7 +20,7 @@ internal class RunContext(RunRecorder recorder, RunMetrics metrics, long seed, I
     public IArtifactStore Files { get; } = new RecorderArtifactStore(recorder);
     public IProgressReporter Progress { get; } = progress;
     public CancellationToken Cancellation { get; } = cancellation;
-    public string Device => "cpu";
+    public string Device { get; } = AlignFx.Tensors.torch.get_default_device().ToString();
     public IFeedbackLog? FeedbackLog { get; } = new RecorderFeedbackLog(recorder);
     public IMetricHistory? MetricHistory => metrics;
 }

@@ -140,3 +140,17 @@ internal interface IBackend
     /// <summary>Draws numSamples category indices per row of non-negative weights [N, C] into int64 dst [N, numSamples].</summary>
     void Multinomial(Tensor weights, int numSamples, bool replacement, Generator generator, Tensor dst);
 }
+
+/// <summary>
+/// A backend that runs scaled-dot-product attention as one fused operation (libtorch's SDPA). Optional: where a
+/// backend lacks it, attention runs as matmul, fused scaled causal softmax, matmul.
+/// </summary>
+internal interface IFusedAttention
+{
+    /// <summary>
+    /// softmax(scale * q kᵀ + causal mask) v for q [..., Tq, d], k and v [..., Tk, d]; with causal, query i sees keys
+    /// up to i + Tk - Tq (a KV prefix sits before the queries). Returns null when this call is not supported (the
+    /// caller falls back). With needGrad, backward maps the output gradient to the gradients of q, k and v.
+    /// </summary>
+    Tensor? Attention(Tensor q, Tensor k, Tensor v, bool causal, double scale, bool needGrad, out Func<Tensor, Tensor[]>? backward);
+}

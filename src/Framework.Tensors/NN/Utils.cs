@@ -69,8 +69,8 @@ public static partial class torch
                     return Norm(c, p);
                 }
                 return g.dtype == ScalarType.Float64
-                    ? Norm<double>(g.Raw<double>().AsSpan(g.offset, (int)g.numel()), p)
-                    : Norm<float>(g.Raw<float>().AsSpan(g.offset, (int)g.numel()), p);
+                    ? Norm<double>(g.HostElements<double>(), p)
+                    : Norm<float>(g.HostElements<float>(), p);
             }
 
             private static double Norm<T>(ReadOnlySpan<T> values, double p) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>

@@ -148,7 +148,7 @@ public abstract class Optimizer : IDisposable
     internal static Tensor StateBuffer(Tensor like) => zeros_like(like).DetachFromDisposeScope();
 
     /// <summary>The elements of a contiguous tensor as a span over its storage.</summary>
-    internal static Span<T> Elements<T>(Tensor t) where T : unmanaged => t.Raw<T>().AsSpan(t.offset, (int)t.numel());
+    internal static Span<T> Elements<T>(Tensor t) where T : unmanaged => t.HostElements<T>();
 
     internal static void CheckState(Tensor state, Tensor data)
     {

@@ -25,6 +25,15 @@ internal abstract class Storage
 
     public abstract Device Device { get; }
 
+    /// <summary>
+    /// The elements as a span over host memory (Length elements). Storage in device memory throws: copy it to a
+    /// host device with <c>to(torch.CPU)</c> first.
+    /// </summary>
+    public abstract Span<T> HostSpan<T>() where T : unmanaged;
+
+    /// <summary>True when <see cref="HostSpan{T}"/> can be used (the storage is in host memory).</summary>
+    public virtual bool IsHostMemory => true;
+
     public void Retain() => Interlocked.Increment(ref refCount);
 
     public void Release()
@@ -46,6 +55,9 @@ internal sealed class CpuStorage<T> : Storage where T : unmanaged
     public CpuStorage(ScalarType dtype, int length) : base(dtype, length) => data = StoragePool<T>.Rent(length);
 
     public override Device Device => CPU;
+
+    public override Span<TElement> HostSpan<TElement>() =>
+        System.Runtime.InteropServices.MemoryMarshal.Cast<T, TElement>(Data.AsSpan(0, Length));
 
     public T[] Data
     {

@@ -49,6 +49,26 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Fact]
+    public void Run_with_device_torch_cpu_records_the_device_and_restores_the_default_afterwards()
+    {
+        var (code, output, _) = Cli("run", Write("good.json", Good), "--device", "torch:cpu");
+
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Contains("completed", output, StringComparison.Ordinal);
+        Assert.Equal(AlignFx.Tensors.torch.CPU, AlignFx.Tensors.torch.get_default_device());
+    }
+
+    [Fact]
+    public void An_unknown_device_on_the_command_line_is_refused_with_exit_2_naming_the_devices()
+    {
+        var (code, _, error) = Cli("run", Write("good.json", Good), "--device", "tpu");
+
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("--device tpu: unknown device 'tpu'; the devices are cpu (the managed backend), torch:cpu (libtorch) and cuda[:n]", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(StorePath));
+    }
+
+    [Fact]
     public void Plugins_lists_components_by_kind_with_option_defaults()
     {
         var (code, output, _) = Cli("plugins");

@@ -22,7 +22,7 @@ internal sealed partial class CpuBackend : IBackend
     };
 
     /// <summary>A fresh contiguous tensor outside autograd.</summary>
-    internal static Tensor NewTensor(int[] shape, ScalarType dtype) => Tensor.Empty(shape, dtype);
+    internal static Tensor NewTensor(int[] shape, ScalarType dtype) => Tensor.Empty(shape, dtype, CPU);
 
     /// <summary>A contiguous copy of x when it is not already contiguous (caller disposes it when it differs from x).</summary>
     internal static Tensor Contig(Tensor x)
@@ -64,6 +64,12 @@ internal sealed partial class CpuBackend : IBackend
 
     public void Copy(Tensor src, Tensor dst)
     {
+        if (src.Storage is not CpuStorage<float> and not CpuStorage<double> and not CpuStorage<long> and not CpuStorage<bool>)
+        {
+            // From another backend's memory: that backend knows how to read it.
+            src.Backend.Copy(src, dst);
+            return;
+        }
         var srcStrides = Shapes.BroadcastStrides(src.shapeI, src.stridesI, dst.shapeI);
         if (src.dtype == dst.dtype)
         {

@@ -13,7 +13,7 @@ namespace AlignFx.LanguageModels;
 /// <see cref="Response.TokenIds"/> when set (generation sets them, ending with the end token when the response ended on
 /// it), else its text's characters followed by the end token; they continue <c>BOS prompt SEP</c>.
 /// </summary>
-public sealed class GptPolicy : ITrainablePolicy, ISequenceEncoderSource, IDisposable
+public sealed class GptPolicy : ITrainablePolicy, ITokenizedPolicy, ISequenceEncoderSource, IDisposable
 {
     /// <summary>The file names of a checkpoint directory.</summary>
     public const string WeightsFile = "model.safetensors", TokenizerFile = "tokenizer.json";
@@ -359,6 +359,12 @@ public sealed class GptPolicy : ITrainablePolicy, ISequenceEncoderSource, IDispo
         mask.MoveToOuterDisposeScope();
         return new TokenScores(logProbs, mask, entropy, values);
     }
+
+    /// <inheritdoc />
+    public int CountTokens(string text) => Tokenizer.Encode(text).Length;
+
+    /// <inheritdoc />
+    public string DecodeToken(int tokenId) => Tokenizer.Decode(tokenId);
 
     /// <inheritdoc />
     public IPolicy Snapshot()

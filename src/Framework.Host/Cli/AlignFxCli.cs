@@ -50,6 +50,7 @@ public static class AlignFxCli
         root.Subcommands.Add(PluginsCommand(env, plugins));
         root.Subcommands.Add(SchemaCommand(env, plugins));
         root.Subcommands.Add(RunsCommand(env, storePath));
+        root.Subcommands.Add(ServeCommand.Build(env, plugins, verbose));
         return root;
     }
 
@@ -57,7 +58,11 @@ public static class AlignFxCli
     {
         var manifest = new Argument<string>("manifest") { Description = "A pipeline manifest (JSON)." };
         var seed = new Option<long?>("--seed") { Description = "Override the manifest's seed." };
-        var command = new Command("run", "Run a pipeline manifest: its stages in order, recorded in the store.") { manifest, seed };
+        var replay = new Option<bool>("--replay")
+        {
+            Description = "Answer chat models on servers from the store's response cache only (offline); a request it lacks fails the run.",
+        };
+        var command = new Command("run", "Run a pipeline manifest: its stages in order, recorded in the store.") { manifest, seed, replay };
         command.SetAction(parse => Execute(env, parse, parse.GetValue(manifest)!, plugins, storePath, verbose, ManifestKind.Pipeline,
             ManifestLoader.LoadPipeline, (pipeline, store, runner, ct) =>
             {
@@ -69,7 +74,7 @@ public static class AlignFxCli
                 env.Output.WriteLine($"Store: {store.DatabasePath}; files: {store.GetRunFolder(outcome.RunId)}");
                 WriteReports(store, outcome.RunId, env.Output);
                 return outcome.Status;
-            }));
+            }, parse.GetValue(replay)));
         return command;
     }
 
@@ -216,7 +221,7 @@ public static class AlignFxCli
     private static int Execute<TManifest>(CliEnvironment env, ParseResult parse, string path, Option<string[]> plugins,
         Option<string> storePath, Option<bool> verbose, ManifestKind kind,
         Func<string, Plugins.PluginCatalog, ManifestResult<TManifest>> load,
-        Func<TManifest, RunStore, PipelineRunner, CancellationToken, RunStatus> work) where TManifest : class
+        Func<TManifest, RunStore, PipelineRunner, CancellationToken, RunStatus> work, bool replay = false) where TManifest : class
     {
         if (LoadCatalogFor(env, path, parse.GetValue(plugins) ?? [], out var catalog) is { } refused)
         {
@@ -238,7 +243,7 @@ public static class AlignFxCli
         using CancellationTokenSource cts = env.CancelOnInterrupt(out IDisposable signals);
         using (signals)
         {
-            var runner = new PipelineRunner(catalog, store, loggers, env.Error, ConsoleProgress.TerminalIsInteractive);
+            var runner = new PipelineRunner(catalog, store, loggers, env.Error, ConsoleProgress.TerminalIsInteractive) { Replay = replay };
             return ExitCodeOf(work(loaded.Value!, store, runner, cts.Token));
         }
     }

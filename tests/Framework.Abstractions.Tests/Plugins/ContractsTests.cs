@@ -21,7 +21,8 @@ public class ContractsTests
     [InlineData("1.0.0.0", true)] // built before 1.1's additions (query selectors, metric history, ...)
     [InlineData("1.1.0.0", true)]
     [InlineData("1.1.5.2", true)]
-    [InlineData("1.2.0.0", false)] // built against newer additions this host lacks
+    [InlineData("1.2.0.0", true)] // 1.2 added the chat-model kind
+    [InlineData("1.3.0.0", false)] // built against newer additions this host lacks
     [InlineData("0.9.0.0", false)]
     [InlineData("2.0.0.0", false)]
     public void CompatibilityNeedsTheSameMajorAndNoNewerMinor(string builtAgainst, bool compatible) =>

@@ -1,0 +1,126 @@
+using System.Net;
+using System.Text.Json;
+using AlignFx.Abstractions.Policies;
+using AlignFx.Host.Chat;
+using AlignFx.Host.Cli;
+using AlignFx.Host.Manifests;
+using AlignFx.Host.Runner;
+using AlignFx.Host.Serve;
+using AlignFx.Host.Store;
+using Microsoft.Extensions.Logging.Abstractions;
+using IChatClient = Microsoft.Extensions.AI.IChatClient;
+
+namespace AlignFx.ChatModels.Tests;
+
+/// <summary>
+/// Pipelines whose labeller is a chat model, end to end: a tiny policy served by <c>alignfx serve</c> on a loopback port,
+/// a manifest role that reaches it through <c>openai-compatible</c>, the store's usage and cache, and <c>--replay</c>
+/// with the server stopped.
+/// </summary>
+public sealed class ChatRoleRunTests(TinyPolicy tiny)
+{
+    private string Manifest(string model, long seed = 5) => $$"""
+        {
+          "name": "chat-labels",
+          "seed": {{seed}},
+          "task": {{TinyPolicy.Task}},
+          "policy": { "name": "gpt", "options": { "checkpoint": {{JsonSerializer.Serialize(tiny.Checkpoint)}} } },
+          "stages": [
+            { "stage": "collect-feedback", "labels": 6, "maxNewTokens": 8, "source": { "name": "chat-feedback", "options": { "model": {{model}}, "maxTokens": 8 } } },
+          ],
+        }
+        """;
+
+    private static string Remote(Uri baseAddress, int retries = 0) =>
+        $$"""{ "name": "openai-compatible", "options": { "baseUrl": "{{baseAddress}}", "model": "tiny", "timeoutSeconds": 30, "maxRetries": {{retries}} } }""";
+
+    private async Task<RunOutcome> RunAsync(RunStore store, string manifest, bool replay = false)
+    {
+        string path = Path.Combine(tiny.NewFolder("manifest"), "m.json");
+        File.WriteAllText(path, manifest);
+        ManifestResult<PipelineManifest> loaded = ManifestLoader.LoadPipeline(path, tiny.Catalog);
+        Assert.True(loaded.IsValid, loaded.FormatErrors());
+        var runner = new PipelineRunner(tiny.Catalog, store, NullLoggerFactory.Instance, TextWriter.Null) { Replay = replay };
+        return await runner.RunAsync(loaded.Value!, cancellation: TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task A_served_policy_labels_through_openai_compatible_and_replay_with_the_server_stopped_gives_identical_labels()
+    {
+        using RunStore store = RunStore.Open(Path.Combine(tiny.NewFolder("store"), "alignfx.db"));
+        var chat = new ChatStore(store);
+        IChatClient policyModel = ServeCommand.CreatePolicyChatModel(tiny.Catalog, NullLoggerFactory.Instance, tiny.Checkpoint, "tiny");
+        PolicyServer server = await PolicyServer.StartAsync(
+            new ServeOptions((IPolicy)policyModel.GetService(typeof(IPolicy))!, "tiny", IPAddress.Loopback, 0), ct: TestContext.Current.CancellationToken);
+        string manifest = Manifest(Remote(server.BaseAddress));
+
+        // Recorded against the live server: every label has its exchange as transcript and the tokens it cost.
+        RunOutcome live;
+        try
+        {
+            live = await RunAsync(store, manifest);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+            policyModel.Dispose();
+        }
+        Assert.True(live.Status == RunStatus.Completed, live.Error);
+        IReadOnlyList<FeedbackEntry> labels = store.GetFeedback(live.RunId);
+        IReadOnlyList<ChatCall> calls = chat.GetCalls(live.RunId);
+        Assert.Equal(6, labels.Count);
+        Assert.All(labels, l => Assert.Equal("chat-feedback", l.Source));
+        Assert.All(labels, l => Assert.Equal("tiny", l.Annotator));
+        Assert.All(labels, l => Assert.Contains("\"speaker\":\"assistant\"", l.PayloadJson, StringComparison.Ordinal));
+        Assert.NotEmpty(calls);
+        Assert.All(calls, c => Assert.False(c.Cached));
+        Assert.All(calls, c => Assert.Equal("openai-compatible", c.Model));
+        Assert.All(calls, c => Assert.True(c.InputTokens > 0 && c.OutputTokens > 0 && c.TotalTokens == c.InputTokens + c.OutputTokens));
+        Assert.Equal(calls.Sum(c => (double)c.TotalTokens!.Value), labels.Sum(l => l.Cost));
+        Assert.Equal(calls.Count, chat.CachedResponses);
+
+        // Replayed with the server gone: the same labels, transcripts and costs, every answer from the cache.
+        RunOutcome replayed = await RunAsync(store, manifest, replay: true);
+        Assert.True(replayed.Status == RunStatus.Completed, replayed.Error);
+        Assert.Equal(labels.Select(l => (l.PayloadJson, l.Cost, l.Confidence)), store.GetFeedback(replayed.RunId).Select(l => (l.PayloadJson, l.Cost, l.Confidence)));
+        IReadOnlyList<ChatCall> replayedCalls = chat.GetCalls(replayed.RunId);
+        Assert.Equal(calls.Select(c => (c.ModelId, c.InputTokens, c.OutputTokens)), replayedCalls.Select(c => (c.ModelId, c.InputTokens, c.OutputTokens)));
+        Assert.All(replayedCalls, c => Assert.True(c.Cached));
+
+        // A request the recorded run never made (another seed) fails the replay, naming the role and the request.
+        RunOutcome missed = await RunAsync(store, Manifest(Remote(server.BaseAddress), seed: 6), replay: true);
+        Assert.Equal(RunStatus.Failed, missed.Status);
+        Assert.StartsWith("stage 0 'collect-feedback' (stage 'collect-feedback' from plugin 'Feedback') failed: InvalidOperationException: "
+            + "chat-feedback: the labeller's chat model 'openai-compatible' failed on query ", missed.Error, StringComparison.Ordinal);
+        Assert.Contains(": --replay: the store has no recorded answer of chat model 'openai-compatible' to 1 message, the last (user): \"", missed.Error, StringComparison.Ordinal);
+        Assert.Contains("(seed 6, temperature 0, max tokens 8); run without --replay, with the model reachable, to record it.", missed.Error, StringComparison.Ordinal);
+        Assert.Equal(RunStatus.Failed, store.GetRun(missed.RunId)!.Run.Status);
+    }
+
+    [Fact]
+    public async Task A_run_whose_chat_model_server_is_down_is_marked_failed_naming_the_role_and_the_cause()
+    {
+        using RunStore store = RunStore.Open(Path.Combine(tiny.NewFolder("store"), "alignfx.db"));
+        var nowhere = new Uri($"http://127.0.0.1:{ServeTests.FreePort()}/");
+        RunOutcome outcome = await RunAsync(store, Manifest(Remote(nowhere)));
+        Assert.Equal(RunStatus.Failed, outcome.Status);
+        Assert.Contains("chat-feedback: the labeller's chat model 'openai-compatible' failed on query", outcome.Error, StringComparison.Ordinal);
+        Assert.Contains($"Chat model openai-compatible (tiny at {nowhere}v1): the server could not be reached", outcome.Error, StringComparison.Ordinal);
+        Assert.Equal(RunStatus.Failed, store.GetRun(outcome.RunId)!.Run.Status);
+    }
+
+    [Fact]
+    public async Task The_pipelines_own_policy_can_label_as_the_policy_chat_model_with_usage_recorded_and_nothing_cached()
+    {
+        using RunStore store = RunStore.Open(Path.Combine(tiny.NewFolder("store"), "alignfx.db"));
+        var chat = new ChatStore(store);
+        RunOutcome outcome = await RunAsync(store, Manifest("\"policy\""));
+        Assert.True(outcome.Status == RunStatus.Completed, outcome.Error);
+        IReadOnlyList<ChatCall> calls = chat.GetCalls(outcome.RunId);
+        Assert.NotEmpty(calls);
+        Assert.All(calls, c => Assert.Equal(("policy", "policy", false), (c.Model, c.ModelId, c.Cached)));
+        Assert.All(calls, c => Assert.True(c.InputTokens > 0 && c.OutputTokens > 0));
+        Assert.Equal(0, chat.CachedResponses);
+        Assert.Equal(calls.Sum(c => (double)c.TotalTokens!.Value), store.GetFeedback(outcome.RunId).Sum(l => l.Cost));
+    }
+}

@@ -124,3 +124,31 @@ public sealed class ChatRoleRunTests(TinyPolicy tiny)
         Assert.Equal(calls.Sum(c => (double)c.TotalTokens!.Value), store.GetFeedback(outcome.RunId).Sum(l => l.Cost));
     }
 }
+
+/// <summary>The chat examples bind against the built plugins (examples/chat/ is not in the folder other projects check).</summary>
+public sealed class ChatExampleTests(TinyPolicy tiny)
+{
+    [Theory]
+    [InlineData("self-labels.json")]
+    [InlineData("served-labeller.json")]
+    public void The_chat_example_is_a_valid_pipeline(string file)
+    {
+        ManifestResult<PipelineManifest> manifest = ManifestLoader.LoadPipeline(Path.Combine(AppContext.BaseDirectory, "examples", "chat", file), tiny.Catalog);
+        Assert.True(manifest.IsValid, manifest.FormatErrors());
+    }
+
+    [Theory]
+    [InlineData("\"maxRetries\": 2, \"apiKey\": \"sk-secret\"", "http://127.0.0.1:8000",
+        "$.stages[1].source.options.model.options.apiKey: unknown option 'apiKey'; the options of chat model 'openai-compatible' are: baseUrl, model, apiKeyVariable, timeoutSeconds, maxRetries")]
+    [InlineData("\"maxRetries\": 2", "localhost:8000",
+        "$.stages[1].source.options.model.options.baseUrl: must be an absolute http or https URL, for example http://127.0.0.1:8000/v1")]
+    public void A_manifest_with_an_api_key_in_its_options_or_a_bad_base_url_is_refused_before_any_work(string retries, string baseUrl, string error)
+    {
+        string path = Path.Combine(tiny.NewFolder("refused"), "m.json");
+        File.WriteAllText(path, File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "examples", "chat", "served-labeller.json"))
+            .Replace("\"maxRetries\": 2", retries, StringComparison.Ordinal)
+            .Replace("http://127.0.0.1:8000", baseUrl, StringComparison.Ordinal));
+        ManifestResult<PipelineManifest> manifest = ManifestLoader.LoadPipeline(path, tiny.Catalog);
+        Assert.Equal(error, Assert.Single(manifest.Errors).ToString());
+    }
+}

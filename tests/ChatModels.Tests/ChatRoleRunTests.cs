@@ -152,3 +152,33 @@ public sealed class ChatExampleTests(TinyPolicy tiny)
         Assert.Equal(error, Assert.Single(manifest.Errors).ToString());
     }
 }
+
+/// <summary><c>alignfx run --replay</c> from the command line.</summary>
+public sealed class ReplayCommandTests(TinyPolicy tiny)
+{
+    [Fact]
+    public void Run_with_replay_and_nothing_recorded_exits_1_and_names_the_request_it_lacks()
+    {
+        string dir = tiny.NewFolder("cli");
+        string manifest = Path.Combine(dir, "m.json");
+        File.WriteAllText(manifest, $$"""
+            {
+              "name": "replay-miss",
+              "seed": 9,
+              "task": {{TinyPolicy.Task}},
+              "policy": { "name": "gpt", "options": { "checkpoint": {{JsonSerializer.Serialize(tiny.Checkpoint)}} } },
+              "stages": [ { "stage": "collect-feedback", "labels": 2, "maxNewTokens": 4, "source": { "name": "chat-feedback", "options": {
+                "model": { "name": "openai-compatible", "options": { "baseUrl": "http://127.0.0.1:9", "model": "tiny" } }, "maxTokens": 4 } } } ],
+            }
+            """);
+        string plugins = Path.GetDirectoryName(((AlignFx.Host.Plugins.PluginCatalog)tiny.Catalog).Plugins.Single(p => p.Name == "ChatModels").Folder)!;
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        int code = AlignFxCli.Invoke(["run", manifest, "--replay", "--store", Path.Combine(dir, "runs", "alignfx.db"), "--plugins", plugins], output, error);
+
+        Assert.Equal(ExitCodes.Failed, code);
+        Assert.Contains("--replay: the store has no recorded answer of chat model 'openai-compatible' to 1 message, the last (user): \"", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("(seed 9, temperature 0, max tokens 4); run without --replay, with the model reachable, to record it.", output.ToString(), StringComparison.Ordinal);
+    }
+}

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using AlignFx.Abstractions.Feedback;
 using AlignFx.Abstractions.Oversight;
 using AlignFx.Abstractions.Plugins;
+using AlignFx.Abstractions.Roles;
 using AlignFx.Abstractions.Tasks;
 using Microsoft.Extensions.AI;
 
@@ -37,17 +38,24 @@ public sealed class ChatFeedbackOptions
     /// <summary>How the model's reply becomes a preference.</summary>
     public ChatFeedbackMode Mode { get; set; } = ChatFeedbackMode.Reference;
 
-    /// <summary>Most tokens per reply.</summary>
+    /// <summary>Most tokens per reply, where the role prompt sets none.</summary>
     [Range(1, 65536)]
     public int MaxTokens { get; set; } = 32;
 
-    /// <summary>Sampling temperature of the labeller (0: greedy, the usual choice for a judge).</summary>
+    /// <summary>Sampling temperature of the labeller where the role prompt sets none (0: greedy, the usual choice for a judge).</summary>
     [Range(0.0, 2.0)]
     public double Temperature { get; set; }
 
-    /// <summary>The question asked in <see cref="ChatFeedbackMode.Judge"/> mode; <c>{prompt}</c>, <c>{a}</c> and <c>{b}</c> are replaced.</summary>
-    [Required]
-    public string JudgeQuestion { get; set; } = "Question: {prompt}\nAnswer A: {a}\nAnswer B: {b}\nWhich answer is correct? Reply with A or B.";
+    /// <summary>What the model is asked in <see cref="ChatFeedbackMode.Reference"/> mode (a Semantic Kernel template; <c>{{$prompt}}</c> is the task's prompt).</summary>
+    [Required, RoleVariables("prompt")]
+    public RolePrompt Answer { get; set; } = RolePrompt.Inline("{{$prompt}}");
+
+    /// <summary>
+    /// What the model is asked in <see cref="ChatFeedbackMode.Judge"/> mode (a Semantic Kernel template; <c>{{$prompt}}</c>, and the
+    /// candidates <c>{{$a}}</c> and <c>{{$b}}</c>).
+    /// </summary>
+    [Required, RoleVariables("prompt", "a", "b")]
+    public RolePrompt Judge { get; set; } = RolePrompt.Inline("Question: {{$prompt}}\nAnswer A: {{$a}}\nAnswer B: {{$b}}\nWhich answer is correct? Reply with A or B.");
 }
 
 /// <summary>
@@ -64,16 +72,20 @@ public sealed partial class ChatFeedbackSource : IFeedbackSource, IDisposable
 
     private readonly ChatFeedbackOptions _options;
     private readonly IChatClient _model;
+    private readonly IRolePrompter _prompter;
     private readonly Dictionary<string, ChatResponse> _references = new(StringComparer.Ordinal);
 
     /// <summary>Creates the source and its chat model (through the host's factory, so the run's middleware applies).</summary>
     /// <param name="options">The bound options.</param>
     /// <param name="components">The run's component factory.</param>
-    public ChatFeedbackSource(ChatFeedbackOptions options, IComponentFactory components)
+    /// <param name="prompter">Renders the role prompts (the host's).</param>
+    public ChatFeedbackSource(ChatFeedbackOptions options, IComponentFactory components, IRolePrompter prompter)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(components);
+        ArgumentNullException.ThrowIfNull(prompter);
         _options = options;
+        _prompter = prompter;
         _model = components.Create<IChatClient>(options.Model);
     }
 
@@ -109,7 +121,7 @@ public sealed partial class ChatFeedbackSource : IFeedbackSource, IDisposable
         double cost = 0;
         if (!_references.TryGetValue(question, out ChatResponse? reference))
         {
-            reference = await AskAsync(question, pair.Id, ct).ConfigureAwait(false);
+            reference = await AskAsync(_options.Answer, new Dictionary<string, string> { ["prompt"] = question }, pair.Id, ct).ConfigureAwait(false);
             _references[question] = reference;
             cost = Tokens(reference);
         }
@@ -118,18 +130,17 @@ public sealed partial class ChatFeedbackSource : IFeedbackSource, IDisposable
         bool second = Agrees(pair.Second.Text, answer);
         double prefer = first == second ? 0.5 : first ? 1 : 0;
         string verdict = first == second ? "tie: both or neither agree with the reference" : $"{(first ? "A" : "B")} agrees with the reference";
+        string asked = await _prompter.RenderAsync(_options.Answer, new Dictionary<string, string> { ["prompt"] = question }, ct).ConfigureAwait(false);
         return Record(pair, reference, cost, Stopwatch.GetElapsedTime(start), prefer, prefer == 0.5 ? 0.5 : 1,
-            [new("user", question), new("assistant", answer), new("verdict", verdict)]);
+            [new("user", asked), new("assistant", answer), new("verdict", verdict)]);
     }
 
     private async Task<FeedbackRecord> ByJudgingAsync(PairwiseQuery pair, CancellationToken ct)
     {
-        string question = _options.JudgeQuestion
-            .Replace("{prompt}", pair.First.Prompt.Text, StringComparison.Ordinal)
-            .Replace("{a}", pair.First.Text, StringComparison.Ordinal)
-            .Replace("{b}", pair.Second.Text, StringComparison.Ordinal);
+        var variables = new Dictionary<string, string> { ["prompt"] = pair.First.Prompt.Text, ["a"] = pair.First.Text, ["b"] = pair.Second.Text };
         long start = Stopwatch.GetTimestamp();
-        ChatResponse reply = await AskAsync(question, pair.Id, ct).ConfigureAwait(false);
+        ChatResponse reply = await AskAsync(_options.Judge, variables, pair.Id, ct).ConfigureAwait(false);
+        string question = await _prompter.RenderAsync(_options.Judge, variables, ct).ConfigureAwait(false);
         Match choice = Choice().Match(reply.Text);
         bool a = choice.Success && choice.Groups[1].Value is "A" or "a";
         bool b = choice.Success && !a;
@@ -139,12 +150,12 @@ public sealed partial class ChatFeedbackSource : IFeedbackSource, IDisposable
             [new("user", question), new("assistant", reply.Text), new("verdict", verdict)]);
     }
 
-    private async Task<ChatResponse> AskAsync(string question, string queryId, CancellationToken ct)
+    private async Task<ChatResponse> AskAsync(RolePrompt prompt, IReadOnlyDictionary<string, string> variables, string queryId, CancellationToken ct)
     {
-        var options = new ChatOptions { Temperature = (float)_options.Temperature, MaxOutputTokens = _options.MaxTokens };
+        var defaults = new ChatOptions { Temperature = (float)_options.Temperature, MaxOutputTokens = _options.MaxTokens };
         try
         {
-            return await _model.GetResponseAsync([new ChatMessage(ChatRole.User, question)], options, ct).ConfigureAwait(false);
+            return await _prompter.AskAsync(_model, prompt, variables, defaults, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {

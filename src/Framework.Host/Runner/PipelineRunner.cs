@@ -78,6 +78,8 @@ public sealed class PipelineRunner(IComponentCatalog catalog, RunStore store, IL
         IPolicy? currentPolicy = null;
         StageContext? running = null;
         services.AddTransient<IPolicy>(_ => running?.Policy ?? currentPolicy ?? throw new InvalidOperationException("The policy is not created yet."));
+        // Roles render their prompts (Semantic Kernel templates) through this.
+        services.AddSingleton<AlignFx.Abstractions.Roles.IRolePrompter, SemanticKernelRolePrompter>();
         await using ServiceProvider provider = services.BuildServiceProvider();
         var chat = new ChatRunScope(new ChatStore(store), recorder, loggers, runSeed, Replay);
         factory = new ManifestComponentFactory(manifest, catalog, provider, (model, name) => ChatMiddleware.Wrap(model, name, chat));

@@ -122,6 +122,18 @@ public sealed class ChatRoleRunTests(TinyPolicy tiny)
         Assert.All(calls, c => Assert.True(c.InputTokens > 0 && c.OutputTokens > 0));
         Assert.Equal(0, chat.CachedResponses);
         Assert.Equal(calls.Sum(c => (double)c.TotalTokens!.Value), store.GetFeedback(outcome.RunId).Sum(l => l.Cost));
+
+        // `alignfx runs show` sums them by stage and model.
+        var shown = new StringWriter();
+        RunViews.WriteRunShow(store, outcome.RunId, shown);
+        string[] lines = shown.ToString().Split('\n');
+        int section = Array.IndexOf(lines, "Chat models");
+        Assert.True(section > 0, shown.ToString());
+        Assert.Matches(@"^\s+STAGE\s+MODEL\s+CALLS\s+CACHED\s+INPUT TOKENS\s+OUTPUT TOKENS$", lines[section + 1]);
+        Assert.Equal(["0", "policy", calls.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), "0",
+                calls.Sum(c => c.InputTokens!.Value).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                calls.Sum(c => c.OutputTokens!.Value).ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            lines[section + 2].Split(' ', StringSplitOptions.RemoveEmptyEntries));
     }
 }
 

@@ -17,6 +17,15 @@ namespace AlignFx.Host.Chat;
 public sealed record ChatCall(string RunId, int? StageIndex, string Model, string? ModelId, long? InputTokens, long? OutputTokens,
     long? TotalTokens, bool Cached, double LatencyMs);
 
+/// <summary>A run's chat calls of one model in one stage, summed.</summary>
+/// <param name="StageIndex">The stage (null: between stages).</param>
+/// <param name="Model">The chat-model component.</param>
+/// <param name="Calls">Calls made.</param>
+/// <param name="Cached">Calls the response cache answered.</param>
+/// <param name="InputTokens">Prompt tokens reported.</param>
+/// <param name="OutputTokens">Completion tokens reported.</param>
+public sealed record ChatUsageSummary(int? StageIndex, string Model, long Calls, long Cached, long InputTokens, long OutputTokens);
+
 /// <summary>
 /// The chat models' part of the run store: the response cache (an <see cref="IDistributedCache"/> over SQLite, which
 /// Microsoft.Extensions.AI's <see cref="Microsoft.Extensions.AI.DistributedCachingChatClient"/> reads and writes) and a
@@ -116,6 +125,42 @@ public sealed class ChatStore : IDistributedCache
                     reader.GetInt64(7) != 0, reader.GetDouble(8)));
             }
             return calls;
+        }
+    }
+
+    /// <summary>
+    /// A run's chat usage by stage and model, read without creating anything: a store that never saw a chat model has no
+    /// chat tables, and gives an empty list.
+    /// </summary>
+    /// <param name="store">The store.</param>
+    /// <param name="runId">The run's full id.</param>
+    /// <returns>One row per stage and model.</returns>
+    public static IReadOnlyList<ChatUsageSummary> Summarise(RunStore store, string runId)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        lock (store.Gate)
+        {
+            store.ThrowIfDisposed();
+            using (SqliteCommand exists = store.Command("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'chat_calls';"))
+            {
+                if ((long)exists.ExecuteScalar()! == 0)
+                {
+                    return [];
+                }
+            }
+            using SqliteCommand command = store.Command("""
+                SELECT stage_index, model, COUNT(*), SUM(cached), COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0)
+                FROM chat_calls WHERE run_id = $run GROUP BY stage_index, model ORDER BY stage_index, model;
+                """);
+            RunStore.Bind(command, "$run", runId);
+            using SqliteDataReader reader = command.ExecuteReader();
+            var rows = new List<ChatUsageSummary>();
+            while (reader.Read())
+            {
+                rows.Add(new ChatUsageSummary(reader.IsDBNull(0) ? null : reader.GetInt32(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3),
+                    reader.GetInt64(4), reader.GetInt64(5)));
+            }
+            return rows;
         }
     }
 

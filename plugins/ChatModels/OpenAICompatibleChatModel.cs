@@ -74,11 +74,16 @@ public sealed class OpenAICompatibleChatModel : DelegatingChatClient
     /// <summary>Creates the client; nothing is sent until the first request.</summary>
     /// <param name="options">The bound options.</param>
     public OpenAICompatibleChatModel(OpenAICompatibleOptions options)
-        : base(CreateClient(options))
+        : base(CreateClient(options, out string? missingKey))
     {
         _options = options;
+        _missingKey = missingKey;
         Endpoint = NormaliseEndpoint(options.BaseUrl);
     }
+
+    // The named key variable is read when the model is created, but its absence is an error only when a request is
+    // sent: a run replayed from the store's cache (alignfx run --replay) never sends one and needs no key.
+    private readonly string? _missingKey;
 
     /// <summary>The endpoint requests go to (the base URL ending in <c>/v1</c>).</summary>
     public Uri Endpoint { get; }
@@ -93,16 +98,21 @@ public sealed class OpenAICompatibleChatModel : DelegatingChatClient
         return new Uri(trimmed.EndsWith("/v1", StringComparison.Ordinal) ? trimmed : trimmed + "/v1");
     }
 
-    private static IChatClient CreateClient(OpenAICompatibleOptions options)
+    private static IChatClient CreateClient(OpenAICompatibleOptions options, out string? missingKey)
     {
         ArgumentNullException.ThrowIfNull(options);
         string key = NoKey;
+        missingKey = null;
         if (options.ApiKeyVariable is { } variable)
         {
-            key = Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
-                ? value
-                : throw new ChatModelException(
-                    $"Chat model {Name} ({options.Model}): the environment variable {variable} named by apiKeyVariable is not set; export {variable}=<key> before the run.");
+            if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
+            {
+                key = value;
+            }
+            else
+            {
+                missingKey = $"Chat model {Name} ({options.Model}): the environment variable {variable} named by apiKeyVariable is not set; export {variable}=<key> before the run.";
+            }
         }
         var clientOptions = new OpenAIClientOptions
         {
@@ -116,6 +126,10 @@ public sealed class OpenAICompatibleChatModel : DelegatingChatClient
     /// <inheritdoc />
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        if (_missingKey is not null)
+        {
+            throw new ChatModelException(_missingKey);
+        }
         try
         {
             return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);

@@ -23,6 +23,8 @@ public sealed class OpenAICompatibleTests : IAsyncLifetime
     private WebApplication _faults = null!;
     private Uri _base = null!;
     private int _flakyCalls;
+    private int _authorised;
+    private int _refused;
     private int _rateLimitedCalls;
 
     public async ValueTask InitializeAsync()
@@ -43,6 +45,16 @@ public sealed class OpenAICompatibleTests : IAsyncLifetime
             Interlocked.Increment(ref _rateLimitedCalls);
             response.Headers.RetryAfter = "0";
             return Results.Text("""{"error":{"message":"slow down"}}""", "application/json", statusCode: 429);
+        });
+        _faults.MapPost("/auth/v1/chat/completions", (HttpRequest request) =>
+        {
+            if (request.Headers.Authorization.ToString() == "Bearer sk-from-the-environment")
+            {
+                Interlocked.Increment(ref _authorised);
+                return Results.Text(Completion, "application/json");
+            }
+            Interlocked.Increment(ref _refused);
+            return Results.Text("""{"error":{"message":"bad key"}}""", "application/json", statusCode: 401);
         });
         _faults.MapPost("/malformed/v1/chat/completions", () => Results.Text("""{"id":"c1","choices":[{"index":0,"message":""", "application/json"));
         _faults.MapPost("/flaky/v1/chat/completions", () => Interlocked.Increment(ref _flakyCalls) == 1
@@ -81,11 +93,28 @@ public sealed class OpenAICompatibleTests : IAsyncLifetime
     }
 
     [Fact]
-    public void The_api_key_comes_from_the_named_environment_variable_and_a_missing_one_is_named()
+    public async Task The_api_key_comes_from_the_named_environment_variable_and_a_missing_one_is_named_when_a_request_needs_it()
     {
-        var error = Assert.Throws<ChatModelException>(() => Model("ok", keyVariable: "ALIGNFX_TEST_KEY_THAT_IS_NOT_SET"));
+        // Created without the key (a replay from the cache sends nothing), refused at the first request.
+        using var keyless = Model("auth", keyVariable: "ALIGNFX_TEST_KEY_THAT_IS_NOT_SET");
+        var error = await Assert.ThrowsAsync<ChatModelException>(() => keyless.GetResponseAsync("1+1=?", cancellationToken: TestContext.Current.CancellationToken));
         Assert.Equal("Chat model openai-compatible (m): the environment variable ALIGNFX_TEST_KEY_THAT_IS_NOT_SET named by apiKeyVariable is not set; "
             + "export ALIGNFX_TEST_KEY_THAT_IS_NOT_SET=<key> before the run.", error.Message);
+        Assert.Equal(0, _authorised + _refused);
+
+        // With the variable set, its value goes out as the bearer token.
+        string variable = "ALIGNFX_TEST_KEY_" + Guid.NewGuid().ToString("N");
+        Environment.SetEnvironmentVariable(variable, "sk-from-the-environment");
+        try
+        {
+            using var model = Model("auth", keyVariable: variable);
+            Assert.Equal("17", (await model.GetResponseAsync("1+1=?", cancellationToken: TestContext.Current.CancellationToken)).Text);
+            Assert.Equal((1, 0), (_authorised, _refused));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
     }
 
     [Fact]

@@ -5,29 +5,15 @@ using AlignFx.Abstractions.Tasks;
 namespace AlignFx.LanguageModels;
 
 /// <summary>
-/// A character-level tokenizer: five special tokens (<see cref="Pad"/>, <see cref="Bos"/>, <see cref="Eos"/>,
-/// <see cref="Separator"/> between prompt and response, <see cref="Unknown"/>) followed by an alphabet of characters in
-/// ordinal order. Encoding then decoding text made of alphabet characters gives the text back exactly; other characters
-/// encode as <see cref="Unknown"/> and decode as U+FFFD.
+/// A character-level tokenizer: the five special tokens of <see cref="GptTokenizer"/> followed by an alphabet of
+/// characters in ordinal order. Encoding then decoding text made of alphabet characters gives the text back exactly;
+/// other characters encode as <see cref="GptTokenizer.Unknown"/> and decode as U+FFFD.
 /// </summary>
-public sealed class CharTokenizer
+public sealed class CharTokenizer : GptTokenizer
 {
-    /// <summary>Padding (never attended to, never a target).</summary>
-    public const int Pad = 0;
+    /// <summary>The <c>type</c> a checkpoint's tokenizer file gives.</summary>
+    public const string Type = "char";
 
-    /// <summary>Beginning of sequence: every sequence starts with it.</summary>
-    public const int Bos = 1;
-
-    /// <summary>End of sequence: ends a response.</summary>
-    public const int Eos = 2;
-
-    /// <summary>Separates the prompt from the response.</summary>
-    public const int Separator = 3;
-
-    /// <summary>A character outside the alphabet.</summary>
-    public const int Unknown = 4;
-
-    private const int SpecialCount = 5;
     private readonly Dictionary<char, int> _ids;
 
     /// <summary>Creates a tokenizer over the distinct characters of <paramref name="alphabet"/> (order and repeats do not matter).</summary>
@@ -43,7 +29,7 @@ public sealed class CharTokenizer
     public string Alphabet { get; }
 
     /// <summary>Number of token ids (special tokens included).</summary>
-    public int VocabularySize => SpecialCount + Alphabet.Length;
+    public override int VocabularySize => SpecialCount + Alphabet.Length;
 
     /// <summary>A tokenizer over every character of a task's prompts (all splits) and pretraining corpus.</summary>
     /// <param name="task">The task.</param>
@@ -70,7 +56,7 @@ public sealed class CharTokenizer
     /// <summary>The ids of <paramref name="text"/>'s characters, without special tokens.</summary>
     /// <param name="text">The text.</param>
     /// <returns>One id per character.</returns>
-    public int[] Encode(string text)
+    public override int[] Encode(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var ids = new int[text.Length];
@@ -81,15 +67,10 @@ public sealed class CharTokenizer
         return ids;
     }
 
-    /// <summary>The prefix a response continues: <see cref="Bos"/>, the prompt's characters, <see cref="Separator"/>.</summary>
-    /// <param name="prompt">The prompt text.</param>
-    /// <returns>The ids.</returns>
-    public int[] EncodePrompt(string prompt) => [Bos, .. Encode(prompt), Separator];
-
     /// <summary>The text of <paramref name="ids"/>: special tokens are skipped, unknown ones become U+FFFD.</summary>
     /// <param name="ids">Token ids.</param>
     /// <returns>The text.</returns>
-    public string Decode(IEnumerable<int> ids)
+    public override string Decode(IEnumerable<int> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
         var text = new StringBuilder();
@@ -107,24 +88,19 @@ public sealed class CharTokenizer
         return text.ToString();
     }
 
-    /// <summary>The text one token adds to a decoded sequence ("" for special tokens).</summary>
-    /// <param name="id">The token id.</param>
-    /// <returns>The text.</returns>
-    public string Decode(int id) => Decode([id]);
-
     /// <summary>Writes the tokenizer as JSON (<c>{"type":"char","alphabet":...}</c>).</summary>
     /// <param name="path">The file to write.</param>
-    public void Save(string path) =>
-        File.WriteAllText(path, JsonSerializer.Serialize(new TokenizerFile("char", Alphabet)) + "\n");
+    public override void Save(string path) =>
+        File.WriteAllText(path, JsonSerializer.Serialize(new TokenizerFile(Type, Alphabet)) + "\n");
 
     /// <summary>Reads a tokenizer <see cref="Save"/> wrote.</summary>
     /// <param name="path">The file.</param>
     /// <returns>The tokenizer.</returns>
-    public static CharTokenizer Load(string path)
+    public static new CharTokenizer Load(string path)
     {
         var file = JsonSerializer.Deserialize<TokenizerFile>(File.ReadAllText(path))
             ?? throw new InvalidDataException($"{path} holds no tokenizer.");
-        if (file.Type != "char")
+        if (file.Type != Type)
         {
             throw new InvalidDataException($"{path}: tokenizer type '{file.Type}' is not 'char'.");
         }

@@ -33,6 +33,13 @@ public sealed class GptOptions : IValidatableObject, IPipelineValidatable
     public bool ValueHead { get; set; }
 
     /// <summary>
+    /// The vocabulary of a new policy: <c>char</c> (the task's characters) or <c>gpt2</c> (GPT-2's byte-level BPE through
+    /// Microsoft.ML.Tokenizers; 50,262 ids with the special tokens, so the embedding and output layers grow accordingly).
+    /// A checkpoint brings its own tokenizer and ignores this.
+    /// </summary>
+    public GptTokenizerKind Tokenizer { get; set; } = GptTokenizerKind.Char;
+
+    /// <summary>
     /// A checkpoint directory the pretrain stage wrote (model.safetensors, model.json, tokenizer.json): the policy
     /// starts from it instead of random weights, and its shape comes from the checkpoint (the size options are ignored).
     /// </summary>

@@ -9,11 +9,11 @@ using static AlignFx.Tensors.torch;
 namespace AlignFx.LanguageModels;
 
 /// <summary>
-/// The <c>gpt</c> policy: a <see cref="GptModel"/> over a <see cref="CharTokenizer"/>. A response's tokens are its
+/// The <c>gpt</c> policy: a <see cref="GptModel"/> over a <see cref="GptTokenizer"/> (characters, or GPT-2's BPE). A response's tokens are its
 /// <see cref="Response.TokenIds"/> when set (generation sets them, ending with the end token when the response ended on
 /// it), else its text's characters followed by the end token; they continue <c>BOS prompt SEP</c>.
 /// </summary>
-public sealed class GptPolicy : ITrainablePolicy, ISequenceEncoderSource, IDisposable
+public sealed class GptPolicy : ITrainablePolicy, ITokenizedPolicy, ISequenceEncoderSource, IDisposable
 {
     /// <summary>The file names of a checkpoint directory.</summary>
     public const string WeightsFile = "model.safetensors", TokenizerFile = "tokenizer.json";
@@ -36,14 +36,14 @@ public sealed class GptPolicy : ITrainablePolicy, ISequenceEncoderSource, IDispo
         }
         else
         {
-            Tokenizer = CharTokenizer.FromTask(task);
+            Tokenizer = options.Tokenizer == GptTokenizerKind.Gpt2 ? Gpt2Tokenizer.Instance : CharTokenizer.FromTask(task);
             var config = new GptConfig(Tokenizer.VocabularySize, options.Context, options.DModel, options.Heads, options.Layers,
                 options.Dropout, options.TiedHead, options.ValueHead);
             Model = new GptModel(config, new Generator(context.DeriveSeed("gpt/init")));
         }
     }
 
-    internal GptPolicy(GptModel model, CharTokenizer tokenizer, int scoreBatchSize = 128)
+    internal GptPolicy(GptModel model, GptTokenizer tokenizer, int scoreBatchSize = 128)
     {
         Model = model;
         Tokenizer = tokenizer;
@@ -54,7 +54,7 @@ public sealed class GptPolicy : ITrainablePolicy, ISequenceEncoderSource, IDispo
     public GptModel Model { get; }
 
     /// <summary>The tokenizer.</summary>
-    public CharTokenizer Tokenizer { get; }
+    public GptTokenizer Tokenizer { get; }
 
     /// <inheritdoc />
     public nn.Module Module => Model;
@@ -164,14 +164,14 @@ public sealed class GptPolicy : ITrainablePolicy, ISequenceEncoderSource, IDispo
                 for (int j = 0; j < rows.Length; j++)
                 {
                     int b = rows[j];
-                    long next = CharTokenizer.Pad;
+                    long next = GptTokenizer.Pad;
                     if (!done[b])
                     {
                         var (token, logProb) = TokenSampler.Sample(logits.AsSpan(j * vocabulary, vocabulary), options, random);
                         ids[b].Add(token);
                         logProbs[b].Add(logProb);
                         next = token;
-                        done[b] = token == CharTokenizer.Eos || EndsWithStop(b, ids[b], options.StopSequences, texts);
+                        done[b] = token == GptTokenizer.Eos || EndsWithStop(b, ids[b], options.StopSequences, texts);
                     }
                     tokens[b, promptLength + step] = next;
                 }
@@ -361,6 +361,12 @@ public sealed class GptPolicy : ITrainablePolicy, ISequenceEncoderSource, IDispo
     }
 
     /// <inheritdoc />
+    public int CountTokens(string text) => Tokenizer.Encode(text).Length;
+
+    /// <inheritdoc />
+    public string DecodeToken(int tokenId) => Tokenizer.Decode(tokenId);
+
+    /// <inheritdoc />
     public IPolicy Snapshot()
     {
         var copy = Model.Copy();
@@ -380,7 +386,7 @@ public sealed class GptPolicy : ITrainablePolicy, ISequenceEncoderSource, IDispo
 
     /// <summary>The tokens a response contributes (see the class remarks).</summary>
     internal int[] ResponseTokens(Response response) =>
-        response.TokenIds is { } ids ? [.. ids] : [.. Tokenizer.Encode(response.Text), CharTokenizer.Eos];
+        response.TokenIds is { } ids ? [.. ids] : [.. Tokenizer.Encode(response.Text), GptTokenizer.Eos];
 
     /// <summary>
     /// Right-padded <c>BOS prompt SEP response</c> sequences (right padding needs no attention mask: causal attention
@@ -439,7 +445,7 @@ public sealed class GptPolicy : ITrainablePolicy, ISequenceEncoderSource, IDispo
         return (input, last, length);
     }
 
-    private static (GptModel, CharTokenizer) LoadCheckpoint(string path, bool? valueHead, Generator generator)
+    private static (GptModel, GptTokenizer) LoadCheckpoint(string path, bool? valueHead, Generator generator)
     {
         string directory = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
         string weights = Path.Combine(directory, WeightsFile);
@@ -449,7 +455,7 @@ public sealed class GptPolicy : ITrainablePolicy, ISequenceEncoderSource, IDispo
         }
         var saved = StateDictCheckpoint.LoadConfig<GptConfig>(weights)
             ?? throw new InvalidDataException($"The checkpoint '{directory}' has no model.json.");
-        var tokenizer = CharTokenizer.Load(Path.Combine(directory, TokenizerFile));
+        var tokenizer = GptTokenizer.Load(Path.Combine(directory, TokenizerFile));
         var config = saved with { ValueHead = valueHead ?? saved.ValueHead };
         var model = new GptModel(config, generator);
         // A value head the checkpoint lacks stays freshly initialised; one it has but the policy does not want is dropped.

@@ -5,7 +5,7 @@ using AlignFx.LanguageModels;
 
 namespace AlignFx.LanguageModels;
 
-/// <summary>Registers the <c>gpt</c> policy and the <c>pretrain</c> stage.</summary>
+/// <summary>Registers the <c>gpt</c> policy, the <c>pretrain</c> stage and the <c>policy</c> chat model.</summary>
 public sealed class LanguageModelsModule : IPluginModule
 {
     /// <inheritdoc />
@@ -13,5 +13,7 @@ public sealed class LanguageModelsModule : IPluginModule
         .AddPolicy<GptPolicy, GptOptions>("gpt",
             "A small decoder-only transformer over a character tokenizer built from the task's texts (random weights, or a checkpoint).")
         .AddStage<PretrainStage, PretrainOptions>("pretrain",
-            "Next-token training of the gpt policy on the task's pretraining corpus (AdamW, warmup and decay, early stopping); saves a checkpoint.");
+            "Next-token training of the gpt policy on the task's pretraining corpus (AdamW, warmup and decay, early stopping); saves a checkpoint.")
+        .AddChatModel<PolicyChatModel, PolicyChatModelOptions>(PolicyChatModel.Name,
+            "A policy of this run as a chat model: the pipeline's current policy, one an earlier stage left under a key, or a gpt checkpoint.");
 }

@@ -13,8 +13,10 @@ namespace AlignFx.LanguageModels;
 /// </summary>
 /// <param name="policy">The policy that answers.</param>
 /// <param name="defaults">Sampling settings where the chat options leave them unset.</param>
-public sealed class PolicyChatClient(IPolicy policy, GenerationOptions? defaults = null) : IChatClient
+/// <param name="modelId">The model id answers carry where the chat options name none (null: the policy's type name).</param>
+public sealed class PolicyChatClient(IPolicy policy, GenerationOptions? defaults = null, string? modelId = null) : IChatClient
 {
+    private readonly string _modelId = modelId ?? policy.GetType().Name;
     private readonly GenerationOptions _defaults = defaults ?? new GenerationOptions();
     private int _calls;
 
@@ -29,11 +31,15 @@ public sealed class PolicyChatClient(IPolicy policy, GenerationOptions? defaults
         var prompt = new Prompt(question.MessageId ?? $"chat-{call}", question.Text);
         Response response = (await policy.GenerateAsync([prompt], generation, cancellationToken).ConfigureAwait(false))[0];
         int tokens = response.TokenIds?.Count ?? response.Text.Length;
+        // Input tokens are known when the policy can count them (the prompt's tokens, without special tokens).
+        long? inputTokens = policy is ITokenizedPolicy tokenized ? tokenized.CountTokens(prompt.Text) : null;
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, response.Text))
         {
-            ModelId = options?.ModelId ?? policy.GetType().Name,
+            ModelId = options?.ModelId ?? _modelId,
             FinishReason = tokens >= generation.MaxNewTokens ? ChatFinishReason.Length : ChatFinishReason.Stop,
-            Usage = new UsageDetails { OutputTokenCount = tokens },
+            Usage = new UsageDetails { InputTokenCount = inputTokens, OutputTokenCount = tokens, TotalTokenCount = (inputTokens ?? 0) + tokens },
+            // The policy's own answer (token ids and log-probabilities) for callers in this process.
+            RawRepresentation = response,
         };
     }
 
@@ -66,7 +72,7 @@ public sealed class PolicyChatClient(IPolicy policy, GenerationOptions? defaults
         {
             return policy;
         }
-        return serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("alignfx", defaultModelId: policy.GetType().Name) : null;
+        return serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("alignfx", defaultModelId: _modelId) : null;
     }
 
     /// <summary>Nothing to release: the policy belongs to its owner.</summary>

@@ -242,7 +242,7 @@ public sealed class PretrainStage(PretrainOptions options) : IStage
     private (int[] Tokens, int LossFrom) Encode(GptPolicy policy, PretrainingExample example)
     {
         int[] prefix = policy.Tokenizer.EncodePrompt(example.Prompt);
-        int[] tokens = [.. prefix, .. policy.Tokenizer.Encode(example.Response), CharTokenizer.Eos];
+        int[] tokens = [.. prefix, .. policy.Tokenizer.Encode(example.Response), GptTokenizer.Eos];
         if (tokens.Length > policy.Model.Config.Context + 1)
         {
             throw new InvalidOperationException($"A pretraining example of {tokens.Length} tokens exceeds the context of {policy.Model.Config.Context}.");

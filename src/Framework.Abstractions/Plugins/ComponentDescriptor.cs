@@ -5,6 +5,7 @@ using AlignFx.Abstractions.Policies;
 using AlignFx.Abstractions.Rewards;
 using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;
+using Microsoft.Extensions.AI;
 
 namespace AlignFx.Abstractions.Plugins;
 
@@ -47,9 +48,14 @@ public static class ComponentKinds
     public const string QuerySelector = "query-selector";
     /// <summary>A pipeline stage (pretrain, collect-feedback, train-reward-model, optimise, oversee, evaluate, report).</summary>
     public const string Stage = "stage";
+    /// <summary>
+    /// A chat model (<see cref="IChatClient"/>) that plays a role: a policy of the run, or a model behind an
+    /// OpenAI-compatible server. The host wraps every one it creates in its middleware (logging, usage, seed, cache).
+    /// </summary>
+    public const string ChatModel = "chat-model";
 
     /// <summary>Every kind, in the order <c>alignfx plugins</c> lists them.</summary>
-    public static IReadOnlyList<string> All { get; } = [Task, Policy, Stage, FeedbackSource, QuerySelector, RewardModel, Optimizer, Oversight];
+    public static IReadOnlyList<string> All { get; } = [Task, Policy, Stage, FeedbackSource, QuerySelector, RewardModel, Optimizer, Oversight, ChatModel];
 
     private static readonly (string Kind, Type Contract)[] Contracts =
     [
@@ -61,6 +67,7 @@ public static class ComponentKinds
         (RewardModel, typeof(IRewardModel)),
         (Optimizer, typeof(IPolicyOptimizer)),
         (Oversight, typeof(IOversightMethod)),
+        (ChatModel, typeof(IChatClient)),
     ];
 
     /// <summary>

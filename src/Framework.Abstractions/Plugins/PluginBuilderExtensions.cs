@@ -5,6 +5,7 @@ using AlignFx.Abstractions.Policies;
 using AlignFx.Abstractions.Rewards;
 using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;
+using Microsoft.Extensions.AI;
 
 namespace AlignFx.Abstractions.Plugins;
 
@@ -120,4 +121,15 @@ public static class PluginBuilderExtensions
     public static IPluginBuilder AddOversight<TImplementation, TOptions>(this IPluginBuilder builder, string name, string description)
         where TImplementation : class, IOversightMethod where TOptions : class, new()
         => builder.AddComponent<TImplementation, TOptions>(ComponentKinds.Oversight, name, description);
+
+    /// <summary>Registers a chat model (<see cref="ComponentKinds.ChatModel"/>).</summary>
+    /// <typeparam name="TImplementation">The class the host instantiates.</typeparam>
+    /// <typeparam name="TOptions">The options class (use <see cref="NoOptions"/> for none).</typeparam>
+    /// <param name="builder">The plugin builder.</param>
+    /// <param name="name">The kebab-case name manifests use.</param>
+    /// <param name="description">One line for <c>alignfx plugins</c>.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    public static IPluginBuilder AddChatModel<TImplementation, TOptions>(this IPluginBuilder builder, string name, string description)
+        where TImplementation : class, IChatClient where TOptions : class, new()
+        => builder.AddComponent<TImplementation, TOptions>(ComponentKinds.ChatModel, name, description);
 }

@@ -72,6 +72,7 @@ public static class AlignFxCli
         root.Subcommands.Add(PluginsCommand(env, plugins));
         root.Subcommands.Add(SchemaCommand(env, plugins));
         root.Subcommands.Add(RunsCommand(env, storePath));
+        root.Subcommands.Add(ServeCommand.Build(env, plugins, verbose));
         return root;
     }
 
@@ -85,7 +86,11 @@ public static class AlignFxCli
             if (result.GetValueOrDefault<long?>() is { } value && value is < int.MinValue or > int.MaxValue)
                 result.AddError($"--seed must be in [{int.MinValue}, {int.MaxValue}] (the range of a manifest's seed), not {value}.");
         });
-        var command = new Command("run", "Run a pipeline manifest: its stages in order, recorded in the store.") { manifest, seed };
+        var replay = new Option<bool>("--replay")
+        {
+            Description = "Answer chat models on servers from the store's response cache only (offline); a request it lacks fails the run.",
+        };
+        var command = new Command("run", "Run a pipeline manifest: its stages in order, recorded in the store.") { manifest, seed, replay };
         command.SetAction(parse => Execute(env, parse, parse.GetValue(manifest)!, plugins, storePath, verbose, ManifestKind.Pipeline,
             ManifestLoader.LoadPipeline, (pipeline, store, runner, ct) =>
             {
@@ -97,7 +102,7 @@ public static class AlignFxCli
                 env.Output.WriteLine($"Store: {store.DatabasePath}; files: {store.GetRunFolder(outcome.RunId)}");
                 WriteReports(store, outcome.RunId, env.Output);
                 return outcome.Status;
-            }));
+            }, parse.GetValue(replay)));
         return command;
     }
 
@@ -265,7 +270,7 @@ public static class AlignFxCli
     private static int Execute<TManifest>(CliEnvironment env, ParseResult parse, string path, Option<string[]> plugins,
         Option<string> storePath, Option<bool> verbose, ManifestKind kind,
         Func<string, Plugins.PluginCatalog, ManifestResult<TManifest>> load,
-        Func<TManifest, RunStore, PipelineRunner, CancellationToken, RunStatus> work) where TManifest : class
+        Func<TManifest, RunStore, PipelineRunner, CancellationToken, RunStatus> work, bool replay = false) where TManifest : class
     {
         if (LoadCatalogFor(env, path, parse.GetValue(plugins) ?? [], out var catalog) is { } refused)
         {
@@ -293,7 +298,7 @@ public static class AlignFxCli
         using CancellationTokenSource cts = env.CancelOnInterrupt(out IDisposable signals);
         using (signals)
         {
-            var runner = new PipelineRunner(catalog, store, loggers, env.Error, ConsoleProgress.TerminalIsInteractive) { Device = device };
+            var runner = new PipelineRunner(catalog, store, loggers, env.Error, ConsoleProgress.TerminalIsInteractive) { Device = device, Replay = replay };
             return ExitCodeOf(work(loaded.Value!, store, runner, cts.Token));
         }
     }

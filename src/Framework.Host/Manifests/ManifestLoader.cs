@@ -159,7 +159,7 @@ public static partial class ManifestLoader
         }
 
         var before = context.ErrorCount;
-        var binder = new OptionsBinder(context);
+        var binder = new OptionsBinder(context) { BaseDirectory = baseDirectory };
         CheckFields(root, path, PipelineFields, "a pipeline manifest", context);
         var name = defaultName is not null && !root.TryGetProperty("name", out _)
             ? defaultName

@@ -200,6 +200,8 @@ internal sealed class OptionsBinder(BindContext context)
                 CheckAttributes(instance, property, jsonName, path, written.Contains(property));
         }
 
+        CheckRolePrompts(instance, properties, failed, path);
+
         if (context.ErrorCount == before && instance is IValidatableObject validatable)
         {
             foreach (var result in validatable.Validate(new ValidationContext(instance)))
@@ -579,4 +581,20 @@ internal sealed class OptionsBinder(BindContext context)
 
     private static string LowerFirst(string text) =>
         text.Length > 1 && char.IsUpper(text[0]) && !char.IsUpper(text[1]) ? char.ToLowerInvariant(text[0]) + text[1..] : text;
+
+    /// <summary>The folder relative template files of role prompts are read from (the manifest's; null: the working directory).</summary>
+    public string? BaseDirectory { get; init; }
+
+    /// <summary>Role prompts (Semantic Kernel templates) are checked here, so that a bad one is refused with its path.</summary>
+    private void CheckRolePrompts(object instance, IReadOnlyDictionary<string, PropertyInfo> properties, HashSet<PropertyInfo> failed, string path)
+    {
+        foreach (var (jsonName, property) in properties)
+        {
+            if (failed.Contains(property) || property.GetValue(instance) is not AlignFx.Abstractions.Roles.RolePrompt prompt)
+                continue;
+            var variables = property.GetCustomAttribute<AlignFx.Abstractions.Roles.RoleVariablesAttribute>()?.Names;
+            foreach (var (member, message) in Chat.SemanticKernelRolePrompter.Check(prompt, variables, BaseDirectory))
+                context.Error(member.Length == 0 ? JsonPath.Property(path, jsonName) : JsonPath.Property(JsonPath.Property(path, jsonName), member), message);
+        }
+    }
 }

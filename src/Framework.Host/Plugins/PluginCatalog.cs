@@ -1,5 +1,6 @@
 using System.Reflection;
 using AlignFx.Abstractions.Plugins;
+using McMaster.NETCore.Plugins;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -229,13 +230,24 @@ public sealed class PluginCatalog : IComponentCatalog
             }
         }
 
-        // 4. Load it into its own context and resolve every reference now, so a missing file is reported here.
+        // 4. Load it into its own context (McMaster.NETCore.Plugins: private dependencies from the folder through its
+        //    .deps.json, shared assemblies always from the host) and resolve every reference now, so a missing file is
+        //    reported here. Contexts are not collectible: no command unloads a plugin (serve loads its plugins once), and
+        //    the components' types stay referenced from host-side caches (options binding, JSON) for the process's life.
         Assembly assembly;
         try
         {
-            var context = new PluginLoadContext(info.Path, name);
-            assembly = context.LoadFromAssemblyPath(info.Path);
-            string? missing = FindMissingDependency(context, assembly);
+            var loader = PluginLoader.CreateFromAssemblyFile(info.Path, config =>
+            {
+                config.IsUnloadable = false;
+                config.PreferSharedTypes = false;
+                foreach (AssemblyName shared in SharedAssemblies.NamesFor(folder))
+                {
+                    config.SharedAssemblies.Add(shared);
+                }
+            });
+            assembly = loader.LoadDefaultAssembly();
+            string? missing = FindMissingDependency(loader.LoadContext, assembly);
             if (missing is not null)
             {
                 return Error(name, PluginFailure.MissingDependency, missing);
@@ -283,7 +295,7 @@ public sealed class PluginCatalog : IComponentCatalog
     }
 
     /// <summary>Loads the plugin's whole reference closure; returns a message naming the first reference that cannot be found.</summary>
-    private static string? FindMissingDependency(PluginLoadContext context, Assembly plugin)
+    private static string? FindMissingDependency(System.Runtime.Loader.AssemblyLoadContext context, Assembly plugin)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var pending = new Queue<Assembly>();

@@ -34,6 +34,24 @@ internal static class SharedAssemblies
     public static bool IsShared(string name) =>
         IsContract(name) || name is "Microsoft.Extensions.Options" or "Microsoft.Extensions.Primitives" || ContractClosure.Value.Contains(name);
 
+    /// <summary>
+    /// The shared assemblies a plugin folder may ask for, for the loader's list of assemblies that always come from the
+    /// host: the contract closure, plus every shared name that an assembly in the folder references (read from metadata).
+    /// </summary>
+    public static IReadOnlyList<AssemblyName> NamesFor(string folder)
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal) { AlignFxContracts.AssemblyName, TensorsAssembly };
+        names.UnionWith(ContractClosure.Value.Where(IsShared));
+        foreach (string file in Directory.EnumerateFiles(folder, "*.dll"))
+        {
+            if (PluginAssemblyInfo.TryRead(file) is { } info)
+            {
+                names.UnionWith(info.References.Select(r => r.Name).OfType<string>().Where(IsShared));
+            }
+        }
+        return [.. names.Select(n => new AssemblyName(n))];
+    }
+
     /// <summary>The version of a shared assembly in the host, or null when the host cannot provide it.</summary>
     public static Version? HostVersion(string name)
     {

@@ -2,6 +2,7 @@ using AlignFx.Abstractions.Plugins;
 using AlignFx.Abstractions.Policies;
 using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;
+using AlignFx.Host.Chat;
 using AlignFx.Host.Manifests;
 using AlignFx.Host.Plugins;
 using AlignFx.Host.Store;
@@ -31,6 +32,12 @@ public sealed class PipelineRunner(IComponentCatalog catalog, RunStore store, IL
 {
     /// <summary>The tensor device every run uses, overriding the manifest's (<c>--device</c>); null: the manifest's, else cpu.</summary>
     public string? Device { get; init; }
+
+    /// <summary>
+    /// Answer every chat model that is not a policy of the run from the store's response cache only; a request the
+    /// cache lacks fails the run, naming the request (<c>alignfx run --replay</c>).
+    /// </summary>
+    public bool Replay { get; init; }
 
     /// <summary>Runs <paramref name="manifest"/> with <paramref name="seed"/> (null: the manifest's).</summary>
     public async Task<RunOutcome> RunAsync(PipelineManifest manifest, long? seed = null, CompareMembership? compare = null,
@@ -85,8 +92,15 @@ public sealed class PipelineRunner(IComponentCatalog catalog, RunStore store, IL
         services.AddSingleton<IArtifactBag>(artifacts);
         ManifestComponentFactory? factory = null;
         services.AddSingleton<IComponentFactory>(_ => factory ?? throw new InvalidOperationException("The component factory is not ready yet."));
+        // The pipeline's current policy, for components that act through it (the `policy` chat model).
+        IPolicy? currentPolicy = null;
+        StageContext? running = null;
+        services.AddTransient<IPolicy>(_ => running?.Policy ?? currentPolicy ?? throw new InvalidOperationException("The policy is not created yet."));
+        // Roles render their prompts (Semantic Kernel templates) through this.
+        services.AddSingleton<AlignFx.Abstractions.Roles.IRolePrompter, SemanticKernelRolePrompter>();
         await using ServiceProvider provider = services.BuildServiceProvider();
-        factory = new ManifestComponentFactory(manifest, catalog, provider);
+        var chat = new ChatRunScope(new ChatStore(store), recorder, loggers, runSeed, Replay);
+        factory = new ManifestComponentFactory(manifest, catalog, provider, (model, name) => ChatMiddleware.Wrap(model, name, chat));
 
         string where = "creating the task";
         try
@@ -94,6 +108,7 @@ public sealed class PipelineRunner(IComponentCatalog catalog, RunStore store, IL
             task = Create<ITask>(provider, manifest.Task);
             where = "creating the policy";
             var policy = Create<IPolicy>(provider, manifest.Policy);
+            currentPolicy = policy;
             StageContext? previous = null;
             for (int i = 0; i < manifest.Stages.Count; i++)
             {
@@ -105,6 +120,7 @@ public sealed class PipelineRunner(IComponentCatalog catalog, RunStore store, IL
                 metrics.SetStage(i, stage.Id);
                 var context = new StageContext(recorder, metrics, RandomStreams.Derive(runSeed, $"stage/{i}/{stage.Id}"), logger,
                     progress, cancellation, task, previous?.Policy ?? policy, artifacts, factory);
+                running = context;
                 var component = Create<IStage>(provider, stage.Component);
                 await progress.RunAsync(() => component.RunAsync(context, cancellation));
                 recorder.EndStage();

@@ -171,6 +171,20 @@ public static class RunViews
             view.Transcripts.Select(t => new[] { FormatStage(t.StageIndex), t.Method, t.Transcripts.ToString(Invariant) }).ToList(),
             new HashSet<int> { 0, 2 }));
 
+        // Chat models' usage, shown only for runs that used one (Chat/ChatStore.cs keeps these rows).
+        IReadOnlyList<Chat.ChatUsageSummary> chat = Chat.ChatStore.Summarise(store, view.Run.Id);
+        if (chat.Count > 0)
+        {
+            Section(output, "Chat models", chat.Count, () => TextTable.Write(output, "  ",
+                ["STAGE", "MODEL", "CALLS", "CACHED", "INPUT TOKENS", "OUTPUT TOKENS"],
+                chat.Select(c => new[]
+                {
+                    FormatStage(c.StageIndex), c.Model, c.Calls.ToString(Invariant), c.Cached.ToString(Invariant),
+                    c.InputTokens.ToString(Invariant), c.OutputTokens.ToString(Invariant),
+                }).ToList(),
+                new HashSet<int> { 0, 2, 3, 4, 5 }));
+        }
+
         Section(output, "Artifacts", view.Artifacts.Count, () => TextTable.Write(output, "  ",
             ["STAGE", "NAME", "KIND", "SIZE", "SHA256", "PATH"],
             view.Artifacts.Select(a => new[]

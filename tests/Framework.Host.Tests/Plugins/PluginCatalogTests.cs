@@ -25,7 +25,8 @@ public class PluginCatalogTests
         ComponentDescriptor echo = catalog.Find(ComponentKinds.Stage, "echo")!;
         AssemblyLoadContext pluginContext = AssemblyLoadContext.GetLoadContext(echo.ImplementationType.Assembly)!;
         Assert.NotSame(AssemblyLoadContext.Default, pluginContext);
-        Assert.Equal("plugin:GoodPlugin", pluginContext.Name);
+        // McMaster.NETCore.Plugins' context, named after the plugin assembly; not collectible (no command unloads a plugin).
+        Assert.Equal(("GoodPlugin", "ManagedLoadContext", false), (pluginContext.Name, pluginContext.GetType().Name, pluginContext.IsCollectible));
 
         // Type identity: the contracts the plugin was compiled against are the host's very types.
         Assert.Contains(typeof(IStage), echo.ImplementationType.GetInterfaces());

@@ -124,7 +124,8 @@ public sealed partial record ArithmeticProblem
 
     private static int DigitCount(long value) => value.ToString(CultureInfo.InvariantCulture).Length;
 
-    private static ArithmeticStep[] Solve(IReadOnlyList<long> operands, string operators)
+    /// <summary>The working steps of any chain, negative operands included (claims may start from a negative result).</summary>
+    internal static ArithmeticStep[] Solve(IReadOnlyList<long> operands, string operators)
     {
         var values = operands.ToList();
         var ops = operators.ToList();

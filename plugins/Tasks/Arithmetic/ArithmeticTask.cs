@@ -1,4 +1,5 @@
 using System.Globalization;
+using AlignFx.Abstractions.Claims;
 using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;
 
@@ -44,6 +45,9 @@ public sealed class ArithmeticTask : ITask, IGoldEvaluator
 
     /// <inheritdoc />
     public IGoldEvaluator? Gold => this;
+
+    /// <inheritdoc />
+    public IClaimChecker? Claims { get; } = new ArithmeticClaims();
 
     /// <inheritdoc />
     public IReadOnlyList<Prompt> GetPrompts(string split)

@@ -1,3 +1,4 @@
+using AlignFx.Abstractions.Critique;
 using AlignFx.Abstractions.Feedback;
 using AlignFx.Abstractions.Optimization;
 using AlignFx.Abstractions.Oversight;
@@ -53,9 +54,11 @@ public static class ComponentKinds
     /// OpenAI-compatible server. The host wraps every one it creates in its middleware (logging, usage, seed, cache).
     /// </summary>
     public const string ChatModel = "chat-model";
+    /// <summary>A critic of responses (<see cref="ICritic"/>): constitutional critique, assisted labelling.</summary>
+    public const string Critic = "critic";
 
     /// <summary>Every kind, in the order <c>alignfx plugins</c> lists them.</summary>
-    public static IReadOnlyList<string> All { get; } = [Task, Policy, Stage, FeedbackSource, QuerySelector, RewardModel, Optimizer, Oversight, ChatModel];
+    public static IReadOnlyList<string> All { get; } = [Task, Policy, Stage, FeedbackSource, QuerySelector, RewardModel, Optimizer, Oversight, ChatModel, Critic];
 
     private static readonly (string Kind, Type Contract)[] Contracts =
     [
@@ -68,6 +71,7 @@ public static class ComponentKinds
         (Optimizer, typeof(IPolicyOptimizer)),
         (Oversight, typeof(IOversightMethod)),
         (ChatModel, typeof(IChatClient)),
+        (Critic, typeof(ICritic)),
     ];
 
     /// <summary>

@@ -1,3 +1,5 @@
+using AlignFx.Abstractions.Claims;
+
 namespace AlignFx.Abstractions.Tasks;
 
 /// <summary>
@@ -17,6 +19,12 @@ public interface ITask
 
     /// <summary>The evaluator that knows the truth, or null for tasks without one.</summary>
     IGoldEvaluator? Gold { get; }
+
+    /// <summary>
+    /// The checker of the claims in responses (working steps, final answers) when the task has checkable claims,
+    /// else null. Oversight methods hand it to judges; added in contracts 2.1.
+    /// </summary>
+    IClaimChecker? Claims => null;
 
     /// <summary>The pretraining corpus, in a fixed order for the run's seed.</summary>
     /// <returns>Prompt–response examples.</returns>

@@ -1,4 +1,5 @@
 using System.Reflection;
+using AlignFx.Abstractions.Claims;
 using AlignFx.Abstractions.Plugins;
 using AlignFx.Abstractions.Tasks;
 
@@ -43,6 +44,7 @@ internal static class GoldIsolation
         public IReadOnlyList<string> Splits => task.Splits;
         public IReadOnlyList<Prompt> GetPrompts(string split) => task.GetPrompts(split);
         public IGoldEvaluator? Gold => null;
+        public IClaimChecker? Claims => task.Claims;
         public IReadOnlyList<PretrainingExample> GetPretrainingCorpus() => task.GetPretrainingCorpus();
     }
 

@@ -21,7 +21,7 @@ public class PluginBuilderTests
     }
 
     [Theory]
-    [InlineData("judge", "quiet", typeof(QuietStage), typeof(StageOptions), "Component 'quiet' has unknown kind 'judge'; kinds are task, policy, stage, feedback-source, query-selector, reward-model, optimizer, oversight, chat-model. (Parameter 'descriptor')")]
+    [InlineData("wizard", "quiet", typeof(QuietStage), typeof(StageOptions), "Component 'quiet' has unknown kind 'wizard'; kinds are task, policy, stage, feedback-source, query-selector, reward-model, optimizer, oversight, chat-model, critic. (Parameter 'descriptor')")]
     [InlineData("stage", "Quiet_Stage", typeof(QuietStage), typeof(StageOptions), "Component name 'Quiet_Stage' (stage) must be kebab-case: lower-case letters and digits in words joined by '-'. (Parameter 'descriptor')")]
     [InlineData("reward-model", "quiet", typeof(QuietStage), typeof(StageOptions), "The implementation of reward-model 'quiet', AlignFx.Host.Tests.Plugins.PluginBuilderTests+QuietStage, does not implement AlignFx.Abstractions.Rewards.IRewardModel. (Parameter 'descriptor')")]
     [InlineData("stage", "quiet", typeof(QuietStage), typeof(OptionsWithoutDefaults), "The options type of stage 'quiet', AlignFx.Host.Tests.Plugins.PluginBuilderTests+OptionsWithoutDefaults, must be a class with a public parameterless constructor. (Parameter 'descriptor')")]

@@ -1,8 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;
 using AlignFx.Tensors;
+using AlignFx.Tensors.Serialization;
 using Microsoft.Extensions.Logging;
 using static AlignFx.Tensors.torch;
 
@@ -106,7 +109,7 @@ public sealed record PretrainResult(int Steps, double TrainLoss, double Validati
 /// and a checkpoint under <c>pretrain/checkpoint/</c> (registered with kind <c>checkpoint</c>).
 /// </summary>
 /// <param name="options">The stage's options.</param>
-public sealed class PretrainStage(PretrainOptions options) : IStage
+public sealed class PretrainStage(PretrainOptions options) : ICacheableStage
 {
     /// <summary>The artifact key of this stage's <see cref="EvaluationResults"/> (steps, final losses, throughput).</summary>
     public const string ResultsKey = "pretrain";
@@ -134,6 +137,51 @@ public sealed class PretrainStage(PretrainOptions options) : IStage
         var train = examples[validationCount..];
 
         var result = Train(policy, train, validation, context, random, ct);
+        Publish(context, policy, result);
+        context.Logger.LogInformation("pretrain: {Steps} steps, loss {Loss:F4}, val loss {Val:F4}, {Tps:F0} tokens/s",
+            result.Steps, result.TrainLoss, result.ValidationLoss, result.TokensPerSecond);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The weights and the result; not with dropout, whose random stream training leaves advanced.</remarks>
+    public bool TrySaveState(IStageContext context, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.Policy is not GptPolicy policy || policy.Model.Config.Dropout > 0
+            || context.Artifacts.TryGet<PretrainResult>() is not { } result)
+        {
+            return false;
+        }
+        StateDictCheckpoint.Save(policy.Model, Path.Combine(folder, CachedWeightsFile));
+        File.WriteAllText(Path.Combine(folder, CachedResultFile), JsonSerializer.Serialize(result with { CheckpointDirectory = null }, CacheJson));
+        return true;
+    }
+
+    /// <inheritdoc />
+    public void RestoreState(IStageContext context, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.Policy is not GptPolicy policy)
+        {
+            throw new InvalidOperationException($"pretrain trains the gpt policy, not {context.Policy.GetType().Name}.");
+        }
+        var result = JsonSerializer.Deserialize<PretrainResult>(File.ReadAllText(Path.Combine(folder, CachedResultFile)), CacheJson)
+            ?? throw new InvalidDataException($"The cached pretrain result in {folder} is empty.");
+        StateDictCheckpoint.Load(policy.Model, Path.Combine(folder, CachedWeightsFile));
+        policy.Model.eval();
+        // The host copies the checkpoint files into the new run; the result points at them as a run of its own would.
+        Publish(context, policy, result with { CheckpointDirectory = options.SaveCheckpoint ? context.Files.GetPath(CheckpointFolder) : null });
+    }
+
+    private const string CheckpointFolder = "pretrain/checkpoint";
+    private const string CachedWeightsFile = "weights.safetensors";
+    private const string CachedResultFile = "result.json";
+    private static readonly JsonSerializerOptions CacheJson = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    /// <summary>What the stage leaves in the pipeline, run or restored from the cache.</summary>
+    private static void Publish(IStageContext context, GptPolicy policy, PretrainResult result)
+    {
         context.Artifacts.Set(result);
         // Shared contract types cross plugin boundaries; PretrainResult is only visible inside this plugin's load context.
         context.Artifacts.Set(new EvaluationResults("pretrain", new Dictionary<string, double>
@@ -144,9 +192,6 @@ public sealed class PretrainStage(PretrainOptions options) : IStage
             [MetricNames.PretrainTokensPerSecond] = result.TokensPerSecond,
         }), ResultsKey);
         context.Policy = policy;
-        context.Logger.LogInformation("pretrain: {Steps} steps, loss {Loss:F4}, val loss {Val:F4}, {Tps:F0} tokens/s",
-            result.Steps, result.TrainLoss, result.ValidationLoss, result.TokensPerSecond);
-        return Task.CompletedTask;
     }
 
     private PretrainResult Train(GptPolicy policy, (int[] Tokens, int LossFrom)[] train, (int[] Tokens, int LossFrom)[] validation,
@@ -229,7 +274,7 @@ public sealed class PretrainStage(PretrainOptions options) : IStage
         string? directory = null;
         if (options.SaveCheckpoint)
         {
-            directory = context.Files.GetPath("pretrain/checkpoint");
+            directory = context.Files.GetPath(CheckpointFolder);
             foreach (string path in policy.Save(directory))
             {
                 context.Files.Register(Path.GetRelativePath(context.Files.RunDirectory, path), "checkpoint", "pretrained gpt policy");

@@ -38,6 +38,7 @@ public static class AlignFxCli
 
     private const string VerboseName = "--verbose";
     private const string DeviceName = "--device";
+    private const string NoCacheName = "--no-cache";
 
     internal static RootCommand Build(CliEnvironment env)
     {
@@ -59,12 +60,17 @@ public static class AlignFxCli
             Description = "The tensor device: cpu (the managed backend, the default), torch:cpu (libtorch) or cuda[:n]; overrides the manifest's.",
             Recursive = true,
         };
+        var noCache = new Option<bool>(NoCacheName)
+        {
+            Description = "Run every stage, even one the stage cache (runs/cache/) holds; nothing is saved to it either.",
+            Recursive = true,
+        };
 
         var root = new RootCommand(
             "AlignFx: run RLHF and the techniques that complement it as plugins, composed in JSON manifests, " +
             "and compare them with the failure modes of RLHF measured.")
         {
-            plugins, storePath, verbose, device,
+            plugins, storePath, verbose, device, noCache,
         };
         root.Subcommands.Add(RunCommand(env, plugins, storePath, verbose));
         root.Subcommands.Add(CompareCommand(env, plugins, storePath, verbose));
@@ -298,7 +304,7 @@ public static class AlignFxCli
         using CancellationTokenSource cts = env.CancelOnInterrupt(out IDisposable signals);
         using (signals)
         {
-            var runner = new PipelineRunner(catalog, store, loggers, env.Error, ConsoleProgress.TerminalIsInteractive) { Device = device, Replay = replay };
+            var runner = new PipelineRunner(catalog, store, loggers, env.Error, ConsoleProgress.TerminalIsInteractive) { Device = device, Replay = replay, UseCache = !parse.GetValue<bool>(NoCacheName) };
             return ExitCodeOf(work(loaded.Value!, store, runner, cts.Token));
         }
     }

@@ -39,6 +39,12 @@ public sealed class PipelineRunner(IComponentCatalog catalog, RunStore store, IL
     /// </summary>
     public bool Replay { get; init; }
 
+    /// <summary>
+    /// Reuse the results of cacheable stages whose inputs are identical to one already run with this store, and save
+    /// new ones (<see cref="StageCache"/>); false: <c>--no-cache</c>.
+    /// </summary>
+    public bool UseCache { get; init; } = true;
+
     /// <summary>Runs <paramref name="manifest"/> with <paramref name="seed"/> (null: the manifest's).</summary>
     public async Task<RunOutcome> RunAsync(PipelineManifest manifest, long? seed = null, CompareMembership? compare = null,
         CancellationToken cancellation = default)
@@ -67,6 +73,7 @@ public sealed class PipelineRunner(IComponentCatalog catalog, RunStore store, IL
             Arm = compare?.Arm,
         });
         ILogger logger = loggers.CreateLogger("alignfx.run");
+        var cache = new StageCache(StageCache.RootOf(store), logger);
         var progress = new ConsoleProgress(progressOutput, interactive);
         var metrics = new RunMetrics(recorder);
         var runContext = new RunContext(recorder, metrics, runSeed, logger, progress, cancellation);
@@ -122,7 +129,21 @@ public sealed class PipelineRunner(IComponentCatalog catalog, RunStore store, IL
                     progress, cancellation, task, previous?.Policy ?? policy, artifacts, factory);
                 running = context;
                 var component = Create<IStage>(provider, stage.Component);
-                await progress.RunAsync(() => component.RunAsync(context, cancellation));
+                if (UseCache && component is ICacheableStage cacheable)
+                {
+                    string key = StageCache.Key(manifest, i, runSeed, Device ?? manifest.Device ?? "cpu");
+                    bool restored = cache.TryRestore(key, cacheable, context, recorder, metrics);
+                    recorder.SetStageCache(key, restored);
+                    if (!restored)
+                    {
+                        await progress.RunAsync(() => component.RunAsync(context, cancellation));
+                        cache.TrySave(key, cacheable, context, store, recorder, i);
+                    }
+                }
+                else
+                {
+                    await progress.RunAsync(() => component.RunAsync(context, cancellation));
+                }
                 recorder.EndStage();
                 metrics.SetStage(-1, "");
                 logger.LogInformation("Stage {Index} '{Id}' completed", i, stage.Id);

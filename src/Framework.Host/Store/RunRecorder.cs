@@ -90,6 +90,26 @@ public sealed class RunRecorder : IDisposable
         }
     }
 
+    /// <summary>Records the running stage's stage-cache key and whether it was restored from the cache.</summary>
+    /// <param name="key">The stage's cache key.</param>
+    /// <param name="cached">True when restored from the cache instead of run.</param>
+    public void SetStageCache(string key, bool cached)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        lock (store.Gate)
+        {
+            ThrowIfUnusable();
+            if (currentStage is not { } index)
+                throw new InvalidOperationException($"Run {RunId} has no stage running.");
+            using var command = store.Command("UPDATE stages SET cache_key = $key, cached = $cached WHERE run_id = $run AND stage_index = $index;");
+            RunStore.Bind(command, "$key", key);
+            RunStore.Bind(command, "$cached", cached ? 1 : 0);
+            RunStore.Bind(command, "$run", RunId);
+            RunStore.Bind(command, "$index", index);
+            command.ExecuteNonQuery();
+        }
+    }
+
     /// <summary>Flushes the stage's metric values and records how the stage ended.</summary>
     public void EndStage(RunStatus status = RunStatus.Completed, string? error = null)
     {

@@ -271,7 +271,7 @@ public sealed class RunStore : IDisposable
             if (runs.Count == 0)
                 return null;
             using var stages = Command("""
-                SELECT stage_index, name, stage_id, status, error, started_utc, ended_utc
+                SELECT stage_index, name, stage_id, status, error, started_utc, ended_utc, cache_key, cached
                 FROM stages WHERE run_id = $id ORDER BY stage_index;
                 """);
             Bind(stages, "$id", runId);
@@ -281,7 +281,11 @@ public sealed class RunStore : IDisposable
             {
                 list.Add(new StageInfo(
                     reader.GetInt32(0), reader.GetString(1), reader.GetString(2), StoreNames.ParseStatus(reader.GetString(3)),
-                    NullableString(reader, 4), StoreTime.Parse(reader.GetString(5)), StoreTime.ParseOrNull(NullableString(reader, 6))));
+                    NullableString(reader, 4), StoreTime.Parse(reader.GetString(5)), StoreTime.ParseOrNull(NullableString(reader, 6)))
+                {
+                    CacheKey = NullableString(reader, 7),
+                    Cached = reader.GetInt32(8) == 1,
+                });
             }
             return new RunDetails(runs[0], list);
         }

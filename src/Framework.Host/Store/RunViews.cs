@@ -141,7 +141,8 @@ public static class RunViews
                 ["#", "ID", "NAME", "STATUS", "STARTED", "DURATION"],
                 view.Stages.Select(s => new[]
                 {
-                    s.Stage.Index.ToString(Invariant), s.Stage.StageId, s.Stage.Name, s.Stage.Status.ToText(),
+                    s.Stage.Index.ToString(Invariant), s.Stage.StageId, s.Stage.Name,
+                    s.Stage.Cached ? s.Stage.Status.ToText() + " (cached)" : s.Stage.Status.ToText(),
                     s.Stage.StartedUtc.UtcDateTime.ToString("HH:mm:ss", Invariant), FormatDuration(s.Duration),
                 }).ToList(),
                 new HashSet<int> { 0, 5 });
@@ -286,6 +287,7 @@ public static class RunViews
                 json.WriteString("id", stage.StageId);
                 json.WriteString("name", stage.Name);
                 json.WriteString("status", stage.Status.ToText());
+                json.WriteBoolean("cached", stage.Cached);
                 WriteStringOrNull(json, "error", stage.Error);
                 json.WriteString("startedUtc", StoreTime.ToText(stage.StartedUtc));
                 WriteStringOrNull(json, "endedUtc", stage.EndedUtc is { } e ? StoreTime.ToText(e) : null);

@@ -67,7 +67,14 @@ public sealed record RunInfo
 /// <param name="StartedUtc">When it began.</param>
 /// <param name="EndedUtc">When it ended; null while running or when the process died.</param>
 public sealed record StageInfo(
-    int Index, string Name, string StageId, RunStatus Status, string? Error, DateTimeOffset StartedUtc, DateTimeOffset? EndedUtc);
+    int Index, string Name, string StageId, RunStatus Status, string? Error, DateTimeOffset StartedUtc, DateTimeOffset? EndedUtc)
+{
+    /// <summary>The stage-cache key when the stage is cacheable, else null.</summary>
+    public string? CacheKey { get; init; }
+
+    /// <summary>Whether the stage was restored from the stage cache instead of run.</summary>
+    public bool Cached { get; init; }
+}
 
 /// <summary>A run with its stages.</summary>
 /// <param name="Run">The run.</param>

@@ -126,6 +126,12 @@ internal static class StoreSchema
             FOREIGN KEY (run_id, stage_index) REFERENCES stages (run_id, stage_index) ON DELETE CASCADE
         );
         """,
+        // Version 2: the stage cache. cache_key: the stage's key when it is cacheable; cached: 1 when it was restored
+        // from the cache instead of run.
+        """
+        ALTER TABLE stages ADD COLUMN cache_key TEXT;
+        ALTER TABLE stages ADD COLUMN cached INTEGER NOT NULL DEFAULT 0 CHECK (cached IN (0, 1));
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -2,7 +2,7 @@ using AlignFx.Host.Manifests;
 
 namespace AlignFx.Ppo.Tests.Pipelines;
 
-/// <summary>Every pipeline manifest in examples/ binds against the built plugins: a user's first command is never refused.</summary>
+/// <summary>Every manifest in examples/, pipeline or compare, binds against the built plugins: a user's first command is never refused.</summary>
 public sealed class ExampleManifestTests
 {
     public static TheoryData<string> Examples() =>
@@ -10,10 +10,10 @@ public sealed class ExampleManifestTests
 
     [Theory]
     [MemberData(nameof(Examples))]
-    public void The_example_is_a_valid_pipeline(string file)
+    public void The_example_is_a_valid_manifest_of_its_kind(string file)
     {
-        var manifest = ManifestLoader.LoadPipeline(Path.Combine(AppContext.BaseDirectory, "examples", file), BuiltPlugins.Load("Tasks", "Feedback", "LanguageModels", "RewardModels", "Ppo"));
-        Assert.True(manifest.IsValid, manifest.FormatErrors());
+        var errors = ManifestLoader.Validate(Path.Combine(AppContext.BaseDirectory, "examples", file), BuiltPlugins.Load("Tasks", "Feedback", "LanguageModels", "RewardModels", "Ppo"));
+        Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors.Select(error => error.ToString())));
     }
 
     [Fact]

@@ -74,6 +74,7 @@ public static class AlignFxCli
         };
         root.Subcommands.Add(RunCommand(env, plugins, storePath, verbose));
         root.Subcommands.Add(CompareCommand(env, plugins, storePath, verbose));
+        root.Subcommands.Add(CompareWorkerCommand(env, plugins, storePath, verbose));
         root.Subcommands.Add(ValidateCommand(env, plugins));
         root.Subcommands.Add(PluginsCommand(env, plugins));
         root.Subcommands.Add(SchemaCommand(env, plugins));
@@ -136,11 +137,24 @@ public static class AlignFxCli
     private static Command CompareCommand(CliEnvironment env, Option<string[]> plugins, Option<string> storePath, Option<bool> verbose)
     {
         var manifest = new Argument<string>("manifest") { Description = "A compare manifest (JSON)." };
-        var command = new Command("compare", "Run every arm of a compare manifest with every seed and summarise the metrics with 95% intervals.") { manifest };
+        var jobs = new Option<int>("--jobs", "-j")
+        {
+            Description = "Runs at once, each in a process of its own against the same store (default 1: one after another, in this process). The numbers do not depend on it.",
+            DefaultValueFactory = _ => 1,
+        };
+        jobs.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 64)
+                result.AddError($"--jobs must be in [1, 64], not {result.GetValueOrDefault<int>()}.");
+        });
+        var command = new Command("compare", "Run every arm of a compare manifest with every seed and summarise the metrics with 95% intervals.") { manifest, jobs };
         command.SetAction(parse => Execute(env, parse, parse.GetValue(manifest)!, plugins, storePath, verbose, ManifestKind.Compare,
             ManifestLoader.LoadCompare, (compare, store, runner, ct) =>
             {
-                CompareOutcome outcome = new CompareRunner(runner, store).RunAsync(compare, ct).GetAwaiter().GetResult();
+                int count = parse.GetValue(jobs);
+                var workers = new ProcessCompareJobs(Path.GetFullPath(parse.GetValue(manifest)!), WorkerArguments(parse, plugins, store, verbose), env.Error);
+                var compareRunner = new CompareRunner(runner, store) { Jobs = count, Launcher = count > 1 ? workers : null };
+                CompareOutcome outcome = compareRunner.RunAsync(compare, ct).GetAwaiter().GetResult();
                 env.Output.WriteLine();
                 env.Output.Write(CompareRunner.ToMarkdown(compare.Name, outcome.Cells));
                 env.Output.WriteLine();
@@ -154,6 +168,58 @@ public static class AlignFxCli
                 {
                     env.Error.WriteLine($"warning: the report metric '{metric}' was logged by no arm (a misspelt name, or a stage that did not run?); summary.md marks it.");
                 }
+                return outcome.Status;
+            }));
+        return command;
+    }
+
+    /// <summary>The parent's options a compare worker needs to run as the parent would.</summary>
+    private static List<string> WorkerArguments(ParseResult parse, Option<string[]> plugins, RunStore store, Option<bool> verbose)
+    {
+        var arguments = new List<string> { "--store", store.DatabasePath };
+        foreach (string folder in parse.GetValue(plugins) ?? [])
+        {
+            arguments.AddRange(["--plugins", Path.GetFullPath(folder)]);
+        }
+        if (parse.GetValue<string?>(DeviceName) is { } device)
+        {
+            arguments.AddRange([DeviceName, device]);
+        }
+        if (parse.GetValue<bool>(NoCacheName))
+        {
+            arguments.Add(NoCacheName);
+        }
+        if (parse.GetValue(verbose))
+        {
+            arguments.Add(VerboseName);
+        }
+        return arguments;
+    }
+
+    /// <summary>
+    /// One arm × seed of a compare that <c>alignfx compare --jobs N</c> started (hidden: not for people). It loads the
+    /// same manifest, runs the arm with the seed as a member of the compare, and exits with the run's code.
+    /// </summary>
+    private static Command CompareWorkerCommand(CliEnvironment env, Option<string[]> plugins, Option<string> storePath, Option<bool> verbose)
+    {
+        var manifest = new Argument<string>("manifest") { Description = "The compare manifest." };
+        var compareId = new Option<string>(ProcessCompareJobs.CompareIdOption) { Description = "The compare the run belongs to.", Required = true };
+        var arm = new Option<string>(ProcessCompareJobs.ArmOption) { Description = "The arm to run.", Required = true };
+        var seed = new Option<int>(ProcessCompareJobs.SeedOption) { Description = "The seed to run it with.", Required = true };
+        var command = new Command(ProcessCompareJobs.WorkerCommand, "Run one arm of a compare with one seed (started by compare --jobs).")
+        {
+            manifest, compareId, arm, seed,
+        };
+        command.Hidden = true;
+        command.SetAction(parse => Execute(env, parse, parse.GetValue(manifest)!, plugins, storePath, verbose, ManifestKind.Compare,
+            ManifestLoader.LoadCompare, (compare, store, runner, ct) =>
+            {
+                string name = parse.GetValue(arm)!;
+                CompareArm chosen = compare.Arms.FirstOrDefault(a => a.Name == name)
+                    ?? throw new RefusedInputException($"The compare has no arm '{name}'; its arms are {string.Join(", ", compare.Arms.Select(a => a.Name))}.");
+                RunOutcome outcome = runner.RunAsync(chosen.Pipeline, parse.GetValue(seed), new CompareMembership(parse.GetValue(compareId)!, name), ct)
+                    .GetAwaiter().GetResult();
+                env.Output.WriteLine($"Run {outcome.RunId}: {outcome.Status.ToText()}{(outcome.Error is null ? "" : ": " + outcome.Error)}");
                 return outcome.Status;
             }));
         return command;

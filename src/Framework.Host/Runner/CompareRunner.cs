@@ -1,6 +1,7 @@
-using AlignFx.Evaluation;
 using System.Globalization;
 using System.Text;
+using AlignFx.Abstractions.Runs;
+using AlignFx.Evaluation;
 using AlignFx.Host.Manifests;
 using AlignFx.Host.Store;
 
@@ -40,36 +41,25 @@ public sealed record CompareOutcome(string CompareId, RunStatus Status, IReadOnl
 /// </summary>
 public sealed class CompareRunner(PipelineRunner runner, RunStore store)
 {
+    /// <summary>
+    /// How many runs go at once (<c>--jobs</c>); above 1 each run is a process started by <see cref="Launcher"/>.
+    /// Runs are started arm by arm, seed by seed, so with no more jobs than seeds an arm that shares a cached stage with
+    /// an earlier arm finds it saved. The numbers are the same as with one job.
+    /// </summary>
+    public int Jobs { get; init; } = 1;
+
+    /// <summary>Starts the runs in other processes when <see cref="Jobs"/> is above 1.</summary>
+    public ICompareJobLauncher? Launcher { get; init; }
+
     /// <summary>Runs the compare; stops at the first cancelled run.</summary>
     public async Task<CompareOutcome> RunAsync(CompareManifest manifest, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var compare = store.BeginCompare(manifest.Name, manifest.ToCanonicalJson());
-        var runs = new List<RunOutcome>();
-        var byArm = new Dictionary<string, List<RunOutcome>>();
-        var status = RunStatus.Completed;
-        foreach (CompareArm arm in manifest.Arms)
-        {
-            foreach (int seed in manifest.Seeds)
-            {
-                RunOutcome outcome = await runner.RunAsync(arm.Pipeline, seed, new CompareMembership(compare.Id, arm.Name), cancellation);
-                runs.Add(outcome);
-                (byArm.TryGetValue(arm.Name, out var list) ? list : byArm[arm.Name] = []).Add(outcome);
-                if (outcome.Status == RunStatus.Cancelled)
-                {
-                    status = RunStatus.Cancelled;
-                    break;
-                }
-                if (outcome.Status != RunStatus.Completed)
-                {
-                    status = RunStatus.Failed;
-                }
-            }
-            if (status == RunStatus.Cancelled)
-            {
-                break;
-            }
-        }
+        var (runs, status) = Jobs > 1 && Launcher is not null
+            ? await RunInProcessesAsync(manifest, compare.Id, Launcher, cancellation)
+            : await RunHereAsync(manifest, compare.Id, cancellation);
+        var byArm = manifest.Arms.ToDictionary(a => a.Name, a => runs.Where(r => r.Arm == a.Name).Select(r => r.Outcome).ToList());
         store.EndCompare(compare.Id, status, status == RunStatus.Completed ? null : "one or more arms did not complete");
         IReadOnlyList<CompareCell> cells = Summarise(manifest, byArm);
         IReadOnlyList<CompareDifference> differences = Differences(manifest.Baseline, cells);
@@ -78,7 +68,92 @@ public sealed class CompareRunner(PipelineRunner runner, RunStore store)
         File.WriteAllText(Path.Combine(folder, "summary.md"), ToMarkdown(manifest.Name, cells, differences));
         File.WriteAllText(Path.Combine(folder, "summary.csv"), ToCsv(cells));
         File.WriteAllText(Path.Combine(folder, "differences.csv"), ToCsv(differences));
-        return new CompareOutcome(compare.Id, status, runs, cells, folder) { Differences = differences };
+        return new CompareOutcome(compare.Id, status, [.. runs.Select(r => r.Outcome)], cells, folder) { Differences = differences };
+    }
+
+    private async Task<(List<(string Arm, RunOutcome Outcome)> Runs, RunStatus Status)> RunHereAsync(
+        CompareManifest manifest, string compareId, CancellationToken cancellation)
+    {
+        var runs = new List<(string, RunOutcome)>();
+        var status = RunStatus.Completed;
+        foreach (CompareArm arm in manifest.Arms)
+        {
+            foreach (int seed in manifest.Seeds)
+            {
+                RunOutcome outcome = await runner.RunAsync(arm.Pipeline, seed, new CompareMembership(compareId, arm.Name), cancellation);
+                runs.Add((arm.Name, outcome));
+                if (outcome.Status == RunStatus.Cancelled)
+                {
+                    return (runs, RunStatus.Cancelled);
+                }
+                if (outcome.Status != RunStatus.Completed)
+                {
+                    status = RunStatus.Failed;
+                }
+            }
+        }
+        return (runs, status);
+    }
+
+    /// <summary>
+    /// <see cref="Jobs"/> workers take the runs in manifest order (arm by arm, seed by seed); afterwards the runs are read
+    /// back from the store, in the same order as <see cref="RunHereAsync"/> gives them.
+    /// </summary>
+    private async Task<(List<(string Arm, RunOutcome Outcome)> Runs, RunStatus Status)> RunInProcessesAsync(
+        CompareManifest manifest, string compareId, ICompareJobLauncher launcher, CancellationToken cancellation)
+    {
+        var queue = new System.Collections.Concurrent.ConcurrentQueue<CompareJob>(
+            manifest.Arms.SelectMany(a => manifest.Seeds.Select(seed => new CompareJob(compareId, a.Name, seed))));
+        var exitCodes = new System.Collections.Concurrent.ConcurrentDictionary<CompareJob, int>();
+        bool cancelled = false;
+        async Task Work()
+        {
+            while (!cancellation.IsCancellationRequested && queue.TryDequeue(out CompareJob? job))
+            {
+                exitCodes[job] = await launcher.RunAsync(job, cancellation).ConfigureAwait(false);
+            }
+        }
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, Math.Min(Jobs, queue.Count)).Select(_ => Task.Run(Work, CancellationToken.None)));
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            cancelled = true;
+        }
+        // A worker's run is found by its arm and seed; the latest one wins should a job have been retried by hand.
+        var stored = store.ListCompareRuns(compareId).GroupBy(r => (r.Arm, r.Seed)).ToDictionary(g => g.Key, g => g.Last());
+        var runs = new List<(string, RunOutcome)>();
+        var status = cancelled ? RunStatus.Cancelled : RunStatus.Completed;
+        foreach (CompareArm arm in manifest.Arms)
+        {
+            foreach (int seed in manifest.Seeds)
+            {
+                if (stored.TryGetValue((arm.Name, seed), out RunInfo? info))
+                {
+                    runs.Add((arm.Name, new RunOutcome(info.Id, info.Status, info.Error, new ArtifactBag())));
+                    if (info.Status != RunStatus.Completed && status == RunStatus.Completed)
+                    {
+                        status = RunStatus.Failed;
+                    }
+                }
+                else
+                {
+                    // The worker never began its run (it could not load the plugins, for one): its output said why.
+                    int code = exitCodes.GetValueOrDefault(new CompareJob(compareId, arm.Name, seed), -1);
+                    string message = cancelled
+                        ? "cancelled before it started"
+                        : $"its worker exited with code {code.ToString(CultureInfo.InvariantCulture)} without starting the run; its output above says why";
+                    runs.Add((arm.Name, new RunOutcome($"(no run: {arm.Name} seed {seed.ToString(CultureInfo.InvariantCulture)})",
+                        cancelled ? RunStatus.Cancelled : RunStatus.Failed, message, new ArtifactBag())));
+                    if (!cancelled)
+                    {
+                        status = RunStatus.Failed;
+                    }
+                }
+            }
+        }
+        return (runs, status);
     }
 
     private IReadOnlyList<CompareCell> Summarise(CompareManifest manifest, Dictionary<string, List<RunOutcome>> byArm)

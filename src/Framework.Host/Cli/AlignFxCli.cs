@@ -79,6 +79,7 @@ public static class AlignFxCli
         root.Subcommands.Add(PluginsCommand(env, plugins));
         root.Subcommands.Add(SchemaCommand(env, plugins));
         root.Subcommands.Add(RunsCommand(env, storePath));
+        root.Subcommands.Add(ReportCommand(env, storePath));
         root.Subcommands.Add(ServeCommand.Build(env, plugins, verbose));
         return root;
     }
@@ -107,6 +108,7 @@ public static class AlignFxCli
                 env.Output.WriteLine();
                 env.Output.WriteLine($"Run {outcome.RunId}: {outcome.Status.ToText()}{(outcome.Error is null ? "" : ": " + outcome.Error)}");
                 env.Output.WriteLine($"Store: {store.DatabasePath}; files: {store.GetRunFolder(outcome.RunId)}");
+                env.Output.WriteLine($"Report: {Reports.HostReports.WriteRun(store, outcome.RunId)}");
                 WriteReports(store, outcome.RunId, env.Output);
                 return outcome.Status;
             }, parse.GetValue(replay)));
@@ -163,7 +165,7 @@ public static class AlignFxCli
                 {
                     env.Output.WriteLine($"  run {run.RunId}: {run.Status.ToText()}: {run.Error}");
                 }
-                env.Output.WriteLine($"Summary: {Path.Combine(outcome.Folder, "summary.md")} and summary.csv");
+                env.Output.WriteLine($"Summary: {Path.Combine(outcome.Folder, "summary.md")} and summary.csv; report: {Path.Combine(outcome.Folder, Reports.CompareReports.FileName)}");
                 foreach (string metric in CompareRunner.MetricsNoArmLogged(outcome.Cells))
                 {
                     env.Error.WriteLine($"warning: the report metric '{metric}' was logged by no arm (a misspelt name, or a stage that did not run?); summary.md marks it.");
@@ -333,6 +335,21 @@ public static class AlignFxCli
         }));
 
         return new Command("runs", "Look at the runs in the store.") { list, show, export };
+    }
+
+    private static Command ReportCommand(CliEnvironment env, Option<string> storePath)
+    {
+        var id = new Argument<string>("id") { Description = "A run id or a compare id (or a unique prefix of one)." };
+        var output = new Option<string?>("--output", "-o") { Description = "Write the report to this file instead of over the one the run or compare wrote." };
+        var command = new Command("report", "Rebuild the HTML report of a finished run or compare from the store (the same page it wrote when it ran).") { id, output };
+        command.SetAction(parse => WithStore(env, parse.GetValue(storePath)!, store =>
+        {
+            (string html, string defaultPath) = Reports.HostReports.Rebuild(store, parse.GetValue(id)!);
+            string path = parse.GetValue(output) ?? defaultPath;
+            AtomicFile.Write(path, "--output", writer => writer.Write(html));
+            env.Output.WriteLine($"Report: {path}");
+        }));
+        return command;
     }
 
     /// <summary>

@@ -68,6 +68,7 @@ public sealed class CompareRunner(PipelineRunner runner, RunStore store)
         File.WriteAllText(Path.Combine(folder, "summary.md"), ToMarkdown(manifest.Name, cells, differences));
         File.WriteAllText(Path.Combine(folder, "summary.csv"), ToCsv(cells));
         File.WriteAllText(Path.Combine(folder, "differences.csv"), ToCsv(differences));
+        Reports.HostReports.WriteCompare(store, compare.Id);
         return new CompareOutcome(compare.Id, status, [.. runs.Select(r => r.Outcome)], cells, folder) { Differences = differences };
     }
 

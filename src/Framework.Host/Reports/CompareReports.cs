@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using AlignFx.Evaluation;
+using AlignFx.Host.Runner;
+using AlignFx.Host.Store;
+using CompareInfo = AlignFx.Host.Store.CompareInfo;
+using AlignFx.Reporting;
+
+namespace AlignFx.Host.Reports;
+
+/// <summary>
+/// A compare's report, built from the store alone (the compare's stored manifest and its arms' runs), so that
+/// <c>alignfx compare</c> and <c>alignfx report &lt;compare-id&gt;</c> write the same page: per metric every arm's mean
+/// with its 95% interval over seeds, each arm's difference to the baseline arm with Welch's t-test (and the paired
+/// test), each arm's metric curves over steps with 95% bands, the arms' budgets side by side, and a disclosure card per arm.
+/// </summary>
+internal static class CompareReports
+{
+    /// <summary>The report's file name, next to summary.md and summary.csv.</summary>
+    public const string FileName = "report.html";
+
+    private const string StepAxis = "step";
+
+    /// <summary>The compare whose id is <paramref name="idOrPrefix"/> or starts with it (only one may), or null.</summary>
+    public static CompareInfo? Find(RunStore store, string idOrPrefix)
+    {
+        var compares = store.ListCompares();
+        if (compares.FirstOrDefault(c => c.Id == idOrPrefix) is { } exact)
+        {
+            return exact;
+        }
+        var matches = compares.Where(c => c.Id.StartsWith(idOrPrefix, StringComparison.Ordinal)).ToList();
+        return matches.Count switch
+        {
+            0 => null,
+            1 => matches[0],
+            _ => throw new RunStoreException($"The id prefix '{idOrPrefix}' matches more than one compare ({string.Join(", ", matches.Take(5).Select(c => c.Id))}); give more of the id."),
+        };
+    }
+
+    /// <summary>The report of <paramref name="compare"/>.</summary>
+    public static Report Build(RunStore store, CompareInfo compare)
+    {
+        JsonObject manifest = JsonNode.Parse(compare.ManifestJson) as JsonObject ?? [];
+        var arms = (manifest["arms"] as JsonArray)?.OfType<JsonObject>()
+            .Select(a => (Name: a["name"]?.ToString() ?? "", Pipeline: a["pipeline"] as JsonObject)).ToList() ?? [];
+        var seeds = (manifest["seeds"] as JsonArray)?.Select(s => s!.GetValue<int>()).ToList() ?? [];
+        var report = manifest["report"] as JsonObject;
+        var reportMetrics = (report?["metrics"] as JsonArray)?.Select(m => m!.ToString()).ToList() ?? [];
+        string baseline = report?["baseline"]?.ToString() is { Length: > 0 } b ? b : arms.FirstOrDefault().Name ?? "";
+
+        // Each arm's runs in seed order; the latest run of an (arm, seed) wins, as in the compare's own summary.
+        var stored = store.ListCompareRuns(compare.Id).GroupBy(r => (r.Arm, r.Seed)).ToDictionary(g => g.Key, g => g.Last());
+        var runsByArm = arms.ToDictionary(a => a.Name,
+            a => seeds.Where(s => stored.ContainsKey((a.Name, s))).Select(s => stored[(a.Name, s)]).ToList());
+        var finals = runsByArm.Values.SelectMany(r => r).ToDictionary(r => r.Id, r => StoreReads.FinalValues(store, r.Id));
+        IReadOnlyList<string> metrics = reportMetrics.Count > 0
+            ? reportMetrics
+            : [.. finals.Values.SelectMany(f => f.Keys).Distinct().Order(StringComparer.Ordinal)];
+
+        var cells = new List<CompareCell>();
+        foreach (var (arm, _) in arms)
+        {
+            foreach (string metric in metrics)
+            {
+                double[] values = [.. runsByArm[arm].Select(r => finals[r.Id].GetValueOrDefault(metric, double.NaN))];
+                cells.Add(new CompareCell(arm, metric, values, MeanWithInterval.Of(values)));
+            }
+        }
+        IReadOnlyList<CompareDifference> differences = CompareRunner.Differences(baseline, cells);
+
+        var facts = new List<ReportFact>
+        {
+            new("Compare", compare.Id),
+            new("Status", compare.Status.ToText()),
+            new("Arms", string.Join(", ", arms.Select(a => a.Name))),
+            new("Baseline arm", baseline),
+            new("Seeds", string.Join(", ", seeds.Select(s => s.ToString(CultureInfo.InvariantCulture)))),
+            new("Runs", string.Join("; ", arms.Select(a => $"{a.Name}: {string.Join(", ", runsByArm[a.Name].Select(r => $"{r.Id} ({r.Status.ToText()})"))}"))),
+            new("Matched budgets", Budgets(manifest)),
+            new("Manifest SHA-256", compare.ManifestSha256),
+        };
+        List<ReportSection> sections =
+        [
+            Summary(arms.Select(a => a.Name).ToList(), metrics, cells),
+            Differences(baseline, differences),
+            Curves(store, arms.Select(a => a.Name).ToList(), runsByArm, metrics),
+            BudgetSection(store, arms.Select(a => a.Name).ToList(), runsByArm),
+        ];
+        var cards = arms.Select(a => DisclosureCards.Card($"Arm {a.Name}", a.Pipeline, store, [.. runsByArm[a.Name].Select(r => r.Id)])).ToList();
+        return new Report($"Compare: {compare.Name}", ReportKinds.Compare, compare.Id, manifest["description"]?.ToString(), facts, sections, cards);
+    }
+
+    private static string Budgets(JsonObject manifest) =>
+        manifest["budgets"] is JsonObject { Count: > 0 } budgets
+            ? string.Join(", ", budgets.Select(b => b.Value is JsonValue v && v.TryGetValue(out double amount)
+                ? $"{b.Key} = {StoreReads.Count(amount)}" : $"{b.Key}: equal across arms")) + "; checked when the manifest was validated"
+            : "none named";
+
+    private static ReportSection Summary(List<string> arms, IReadOnlyList<string> metrics, List<CompareCell> cells)
+    {
+        var rows = metrics.Select(m => (IReadOnlyList<string>)[m, .. arms.Select(a => Interval(cells.First(c => c.Arm == a && c.Metric == m).Summary))]).ToList();
+        var missing = CompareRunner.MetricsNoArmLogged(cells);
+        return new ReportSection("Final values",
+            "Each run's final value of the metric (the last point of the last stage that logged it); mean over seeds with its 95% confidence interval (Student's t)."
+            + (missing.Count > 0 ? $" Not logged by any arm: {string.Join(", ", missing)} (a misspelt metric name in report, or a stage that did not run)." : ""))
+        {
+            Tables = [new ReportTable(null, ["metric", .. arms], rows)],
+        };
+    }
+
+    private static string Interval(MeanWithInterval m) =>
+        m.Count == 0 ? "n/a"
+        : double.IsNaN(m.HalfWidth) ? $"{StoreReads.Format(m.Mean)} (n = 1)"
+        : $"{StoreReads.Format(m.Mean)} [{StoreReads.Format(m.Low)}, {StoreReads.Format(m.High)}] (n = {m.Count})";
+
+    private static ReportSection Differences(string baseline, IReadOnlyList<CompareDifference> differences)
+    {
+        var rows = differences.Select(d => (IReadOnlyList<string>)
+        [
+            d.Metric, d.Arm, StoreReads.Format(d.Welch.Difference), StoreReads.Format(d.Welch.T), StoreReads.Format(d.Welch.DegreesOfFreedom),
+            StoreReads.FormatP(d.Welch.PValue), StoreReads.FormatP(d.Paired.PValue),
+        ]).ToList();
+        return new ReportSection($"Difference to the baseline arm {baseline}",
+            "Arm − baseline, mean over seeds. Welch's two-sided t-test treats the seeds of the two arms as independent samples; the paired t-test pairs seed i of both arms (they share their seed streams).")
+        {
+            Tables = rows.Count == 0 ? [] : [new ReportTable(null, ["metric", "arm", "difference", "Welch t", "Welch df", "Welch p", "paired p"], rows)],
+        };
+    }
+
+    private static ReportSection Curves(RunStore store, List<string> arms, Dictionary<string, List<RunInfo>> runsByArm, IReadOnlyList<string> metrics)
+    {
+        var charts = new List<ReportChart>();
+        foreach (string metric in metrics)
+        {
+            var series = arms.Select(arm => new ChartSeries(arm, Band(runsByArm[arm].Select(r => StoreReads.LastSeries(store, r.Id, metric)).OfType<MetricSeries>().ToList())))
+                .Where(s => s.Points.Count > 0).ToList();
+            if (series.Count > 0)
+            {
+                charts.Add(new ReportChart(metric, StepAxis, metric, series));
+            }
+        }
+        return new ReportSection("Curves over steps",
+            "Each arm's metric over the steps of the stage that logged its final value: the mean over seeds at every step all its seeds logged, with the 95% interval as a band (a metric logged once is a point with its interval).")
+        {
+            Charts = charts,
+        };
+    }
+
+    /// <summary>The mean and 95% interval over runs at each step every run logged.</summary>
+    internal static IReadOnlyList<ChartPoint> Band(IReadOnlyList<MetricSeries> runs)
+    {
+        if (runs.Count == 0)
+        {
+            return [];
+        }
+        var byStep = runs.Select(s => s.Steps.Zip(s.Values).GroupBy(p => p.First).ToDictionary(g => g.Key, g => g.Last().Second)).ToList();
+        var steps = byStep.Skip(1).Aggregate(new HashSet<long>(byStep[0].Keys), (common, next) => { common.IntersectWith(next.Keys); return common; });
+        return [.. steps.Order().Select(step =>
+        {
+            MeanWithInterval m = MeanWithInterval.Of(byStep.Select(d => d[step]));
+            return new ChartPoint(step, m.Mean, m.Low, m.High);
+        })];
+    }
+
+    private static ReportSection BudgetSection(RunStore store, List<string> arms, Dictionary<string, List<RunInfo>> runsByArm)
+    {
+        var budgets = arms.ToDictionary(a => a, a => runsByArm[a].Select(r => RunBudget.Of(store, r.Id)).ToList());
+        var rows = RunBudget.Rows.Select(row => (IReadOnlyList<string>)
+            [row.Row, .. arms.Select(a => budgets[a].Count == 0 ? "n/a" : StoreReads.Count(budgets[a].Average(row.Value)))]).ToList();
+        return new ReportSection("Budgets",
+            "What each arm spent per run (mean over its seeds), as the store records it. Optimisation steps are not recorded by the store; the matched budgets above were checked from the manifest.")
+        {
+            Tables = [new ReportTable(null, ["per run", .. arms], rows)],
+        };
+    }
+}

@@ -1,0 +1,43 @@
+using AlignFx.Host.Chat;
+using AlignFx.Host.Store;
+
+namespace AlignFx.Host.Reports;
+
+/// <summary>
+/// What a run spent, as the store records it: feedback labels and their cost, oversight transcripts, chat-model calls
+/// and tokens, stages run, and metric points logged.
+/// </summary>
+internal sealed record RunBudget(double Labels, double LabelCost, double Transcripts, double ChatCalls, double ChatCached,
+    double InputTokens, double OutputTokens, double Stages, double MetricPoints)
+{
+    /// <summary>The rows a budget table shows, in order, with each run's value.</summary>
+    public static readonly IReadOnlyList<(string Row, Func<RunBudget, double> Value)> Rows =
+    [
+        ("feedback labels (records)", b => b.Labels),
+        ("label cost (source units)", b => b.LabelCost),
+        ("oversight transcripts", b => b.Transcripts),
+        ("chat-model calls", b => b.ChatCalls),
+        ("chat-model calls answered from the cache", b => b.ChatCached),
+        ("chat-model input tokens", b => b.InputTokens),
+        ("chat-model output tokens", b => b.OutputTokens),
+        ("stages completed", b => b.Stages),
+        ("metric points logged (steps logged, all series)", b => b.MetricPoints),
+    ];
+
+    public static RunBudget Of(RunStore store, string runId)
+    {
+        IReadOnlyList<FeedbackCount> feedback = store.GetFeedbackCounts(runId);
+        IReadOnlyList<ChatUsageSummary> chat = ChatStore.Summarise(store, runId);
+        RunDetails? details = store.GetRun(runId);
+        return new RunBudget(
+            feedback.Sum(f => (double)f.Records),
+            feedback.Sum(f => f.TotalCost),
+            store.GetTranscriptCounts(runId).Sum(t => (double)t.Transcripts),
+            chat.Sum(c => (double)c.Calls),
+            chat.Sum(c => (double)c.Cached),
+            chat.Sum(c => (double)c.InputTokens),
+            chat.Sum(c => (double)c.OutputTokens),
+            details?.Stages.Count(s => s.Status == RunStatus.Completed) ?? 0,
+            store.GetMetricSummaries(runId).Sum(m => (double)m.Points));
+    }
+}

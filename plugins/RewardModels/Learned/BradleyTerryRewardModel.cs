@@ -21,8 +21,17 @@ namespace AlignFx.RewardModels;
 /// </summary>
 /// <remarks>Call <see cref="InitialiseFrom(ISequenceEncoderSource)"/> before <see cref="TrainAsync"/> (the <c>train-reward-model</c> stage does).</remarks>
 /// <param name="options">The model's options.</param>
-public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrainableRewardModel, IPolicyInitialisedRewardModel, IDisposable
+public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrainableRewardModel, IPolicyInitialisedRewardModel, IDisposable, IDisclosesFacts
 {
+    /// <summary>The disclosure card's items this model states: its loss, as configured.</summary>
+    public IReadOnlyList<DisclosureFact> DisclosureFacts =>
+    [
+        new(DisclosureGroups.RewardModel, "Loss function", string.Create(CultureInfo.InvariantCulture,
+            $"Bradley–Terry cross-entropy on pairwise preferences (soft labels, ties 0.5) with a random-answer mixture: P = (1 − ε)·σ(r₁ − r₂) + ε/2, ε = {options.RandomAnswerRate}; " +
+            $"{(options.TrainEncoder ? "encoder fine-tuned with the head" : "encoder frozen, scalar head trained (a linear probe)")}{(options.LikelihoodFeatures ? ", with the frozen policy's likelihood features" : "")}; " +
+            $"up to {options.Epochs} epochs, {options.ValidationFraction:P0} of the labels held out for validation")),
+    ];
+
     private ResponseFeatures? _features;
     private bool _ownsFeatures;
     private Linear? _head;

@@ -58,6 +58,11 @@ public sealed class TrainRewardModelStage(TrainRewardModelOptions options) : ISt
         EvaluationResults trained = await model.TrainAsync(data, context, ct).ConfigureAwait(false);
         var metrics = new Dictionary<string, double>(trained.Metrics, StringComparer.Ordinal) { ["rm/labels"] = labels };
         context.Artifacts.Set<IRewardModel>(model, options.Name);
+        if (model is IDisclosesFacts disclosing)
+        {
+            // The model states its own loss for the run's disclosure card.
+            context.Files.Contribute(options.Name, new ReportContribution(disclosing.DisclosureFacts, []));
+        }
         context.Artifacts.Set(new EvaluationResults(ResultsKey, metrics), ResultsKey);
         context.Logger.LogInformation(
             "Trained reward model '{Name}' ({Model}) on {Labels} labels: accuracy {Accuracy:P1}, validation accuracy {Validation:P1}",

@@ -50,4 +50,9 @@ public static class ReportArtifactKinds
 
     /// <summary>A short Markdown text (a table of the key numbers) printed at the end of the run.</summary>
     public const string Headline = "report-headline";
+
+    /// <summary>
+    /// A <see cref="ReportContribution"/> (JSON): disclosure facts and sections the host's report shows (contracts 2.2).
+    /// </summary>
+    public const string Contribution = "report-contribution";
 }

@@ -28,14 +28,41 @@ internal static class DisclosureCards
     {
         var measured = runIds.Select(id => StoreReads.FinalValues(store, id)).ToList();
         var stages = (pipeline?["stages"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
-        return new DisclosureCard(title,
-        [
-            new DisclosureGroup("Human feedback", HumanFeedback(stages, store, runIds, measured)),
-            new DisclosureGroup("Reward model", RewardModel(stages, store, runIds, measured)),
-            new DisclosureGroup("Policy", Policy(store, runIds, measured)),
-            new DisclosureGroup("Systemic safety", SystemicSafety(store, runIds, measured)),
-        ]);
+        var groups = new List<(string Title, List<ReportFact> Items)>
+        {
+            (DisclosureGroups.HumanFeedback, HumanFeedback(stages, store, runIds, measured)),
+            (DisclosureGroups.RewardModel, RewardModel(stages, store, runIds, measured)),
+            (DisclosureGroups.Policy, Policy(store, runIds, measured)),
+            (DisclosureGroups.SystemicSafety, SystemicSafety(store, runIds, measured)),
+        };
+        // What components state about themselves wins over what the manifest lets the host infer; the first run's word
+        // counts where seeds disagree.
+        var stated = runIds.SelectMany(id => StoreReads.Contributions(store, id)).SelectMany(c => c.Contribution.Disclosure)
+            .DistinctBy(f => (f.Group, f.Item));
+        foreach (DisclosureFact fact in stated)
+        {
+            int g = groups.FindIndex(x => x.Title == fact.Group);
+            if (g < 0)
+            {
+                groups.Add((fact.Group, []));
+                g = groups.Count - 1;
+            }
+            List<ReportFact> items = groups[g].Items;
+            int i = items.FindIndex(x => x.Name == fact.Item);
+            var item = new ReportFact(fact.Item, fact.Text + StatedBy);
+            if (i >= 0)
+            {
+                items[i] = item;
+            }
+            else
+            {
+                items.Add(item);
+            }
+        }
+        return new DisclosureCard(title, [.. groups.Select(x => new DisclosureGroup(x.Title, x.Items))]);
     }
+
+    private const string StatedBy = " (stated by the component)";
 
     private static List<ReportFact> HumanFeedback(List<JsonObject> stages, RunStore store, IReadOnlyList<string> runIds, List<Dictionary<string, double>> measured)
     {
@@ -79,7 +106,7 @@ internal static class DisclosureCards
         }
         var losses = Names(measured, n => n.StartsWith(RewardModelFamily, StringComparison.Ordinal) && n.Contains(LossWord, StringComparison.Ordinal));
         string loss = trainers.Count == 0 ? NotRecorded
-            : "As configured (the stage's plugin states no loss of its own yet): " + string.Join("; ", trainers.Select(s => Describe(s, components: true)))
+            : "As configured (the reward model states no loss of its own): " + string.Join("; ", trainers.Select(s => Describe(s, components: true)))
               + (losses.Count > 0 ? "; final " + Values(measured, losses) : "") + ".";
         var results = Names(measured, n => n.StartsWith(RewardModelEvaluationFamily, StringComparison.Ordinal)
             || (n.StartsWith(RewardModelFamily, StringComparison.Ordinal) && !n.Contains(LossWord, StringComparison.Ordinal)));

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AlignFx.Abstractions.Runs;
 using AlignFx.Host.Chat;
 using AlignFx.Host.Store;
 using AlignFx.Reporting;
@@ -49,9 +50,11 @@ internal static class RunReports
         var sections = new List<ReportSection> { Stages(details) };
         var series = store.GetMetrics(runId);
         var summaries = store.GetMetricSummaries(runId);
+        var contributions = StoreReads.Contributions(store, runId);
         foreach (StageInfo stage in details.Stages)
         {
             sections.Add(StageSection(stage, series.Where(s => s.StageIndex == stage.Index).ToList(), summaries.Where(s => s.StageIndex == stage.Index).ToList(), store, runId));
+            sections.AddRange(contributions.Where(c => c.StageIndex == stage.Index).SelectMany(c => c.Contribution.Sections).Select(s => Contributed(stage, s)));
         }
         if (series.Any(s => s.StageIndex is null))
         {
@@ -115,6 +118,14 @@ internal static class RunReports
             Transcripts = transcripts,
         };
     }
+
+    /// <summary>A section a stage contributed, as the engine draws it: tables, one chart per series, texts.</summary>
+    private static ReportSection Contributed(StageInfo stage, ReportSectionData data) => new($"{stage.StageId}: {data.Title}", data.Text)
+    {
+        Tables = [.. data.Tables.Select(t => new ReportTable(t.Title, t.Columns, t.Rows))],
+        Charts = [.. data.Series.Select(s => new ReportChart(s.Name, s.XLabel, s.Name, [new ChartSeries(s.Name, [.. s.X.Zip(s.Y).Select(p => new ChartPoint(p.First, p.Second))])]))],
+        Transcripts = [.. data.Texts.Select((t, i) => new ReportTranscript($"{data.Title}, text {i + 1}", t))],
+    };
 
     private static ReportSection Spending(RunStore store, string runId)
     {

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json;
+using AlignFx.Abstractions.Runs;
 using AlignFx.Host.Store;
 
 namespace AlignFx.Host.Reports;
@@ -23,6 +25,29 @@ internal static class StoreReads
     /// <summary>The metric's points in the last stage that logged it (the stage its final value comes from), or null.</summary>
     public static MetricSeries? LastSeries(RunStore store, string runId, string metric) =>
         store.GetMetrics(runId).Where(s => s.Name == metric && s.Values.Count > 0).OrderBy(s => s.StageIndex ?? -1).LastOrDefault();
+
+    /// <summary>
+    /// The report contributions the run's stages saved (<see cref="ReportContributions.Contribute"/>), in stage order; a
+    /// file that is gone or unreadable is skipped (the report says what it has, not what it lost).
+    /// </summary>
+    public static IReadOnlyList<(int? StageIndex, ReportContribution Contribution)> Contributions(RunStore store, string runId)
+    {
+        var found = new List<(int?, ReportContribution)>();
+        foreach (ArtifactEntry entry in store.GetArtifacts(runId).Where(a => a.Kind == ReportArtifactKinds.Contribution)
+            .OrderBy(a => a.StageIndex ?? -1).ThenBy(a => a.RelativePath, StringComparer.Ordinal))
+        {
+            string path = Path.Combine(store.GetRunFolder(runId), entry.RelativePath);
+            try
+            {
+                found.Add((entry.StageIndex, ReportContributions.Read(File.ReadAllText(path))));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+            {
+                // Skipped: a contribution removed or damaged after the run.
+            }
+        }
+        return found;
+    }
 
     /// <summary>A number for people: 4 significant figures, invariant culture, "n/a" for NaN.</summary>
     public static string Format(double value) => value switch

@@ -29,7 +29,7 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
         new(DisclosureGroups.RewardModel, "Loss function", string.Create(CultureInfo.InvariantCulture,
             $"Bradley–Terry cross-entropy on pairwise preferences (soft labels, ties 0.5) with a random-answer mixture: P = (1 − ε)·σ(r₁ − r₂) + ε/2, ε = {options.RandomAnswerRate}; " +
             $"{(options.TrainEncoder ? "encoder fine-tuned with the head" : "encoder frozen, scalar head trained (a linear probe)")}{(options.LikelihoodFeatures ? ", with the frozen policy's likelihood features" : "")}; " +
-            $"up to {options.Epochs} epochs, {options.ValidationFraction:P0} of the labels held out for validation")),
+            $"up to {options.Epochs} epochs, {options.ValidationFraction * 100:0.#}% of the labels held out for validation")),
     ];
 
     private ResponseFeatures? _features;

@@ -43,6 +43,8 @@ public sealed class ReportStage(ReportOptions options) : IStage
 
         context.Logger.LogInformation("Report written to {Path}", context.Files.GetPath(pagePath));
         var rows = content.BaseVersusFinal();
+        // The host's run report (alignfx run, alignfx report) draws these; this stage's own pages are unchanged.
+        context.Files.Contribute(options.Folder, Contribution(content, rows));
         if (rows.Count > 0)
         {
             // The host prints a "headline" artifact at the end of `alignfx run`, so the table is the last thing a user sees.
@@ -52,6 +54,29 @@ public sealed class ReportStage(ReportOptions options) : IStage
             context.Files.Register(headlinePath, ReportArtifactKinds.Headline, "Base versus final policy on held-out prompts");
             context.Logger.LogInformation("Base versus final policy on held-out prompts:\n{Table}", table.TrimEnd());
         }
+    }
+
+    /// <summary>
+    /// What this stage adds to the host's report, as data: the base-versus-final table and the reward-hacking call
+    /// (proxy up while gold falls beyond its noise) for the disclosure card's expected risks.
+    /// </summary>
+    internal static ReportContribution Contribution(ReportContent content, IReadOnlyList<(string Metric, double Base, double Final)> rows)
+    {
+        List<DisclosureFact> facts = Disclosure.RewardHacking(content) is { } hacking
+            ? [new DisclosureFact(DisclosureGroups.SystemicSafety, "Expected risks", hacking)]
+            : [];
+        List<ReportSectionData> sections = rows.Count == 0 ? [] :
+        [
+            new ReportSectionData("Base versus final policy", "Held-out prompts: the policy before and after optimisation (the evaluate stage's base and final results).")
+            {
+                Tables =
+                [
+                    new ReportTableData("base → final", ["metric", "base", "final", "change"],
+                        [.. rows.Select(r => (IReadOnlyList<string>)[r.Metric, ReportContent.Format(r.Base), ReportContent.Format(r.Final), ReportContent.FormatChange(r.Base, r.Final)])]),
+                ],
+            },
+        ];
+        return new ReportContribution(facts, sections);
     }
 
     /// <summary>Collects what the report shows from the stage context.</summary>

@@ -21,6 +21,25 @@ public sealed class ReportStageTests
     }
 
     [Fact]
+    public async Task The_stage_contributes_its_base_versus_final_table_and_reward_hacking_call_to_the_host_report_as_data()
+    {
+        using var context = SyntheticRun();
+
+        await new ReportStage(new ReportOptions()).RunAsync(context, TestContext.Current.CancellationToken);
+
+        ReportContribution contribution = ReportContributions.Read(File.ReadAllText(context.Files.GetPath("report/report.json")));
+        // The same call and the same numbers as the stage's own summary.md and headline table.
+        string summary = File.ReadAllText(context.Files.GetPath("report/summary.md"));
+        DisclosureFact risk = Assert.Single(contribution.Disclosure);
+        Assert.Equal((DisclosureGroups.SystemicSafety, "Expected risks"), (risk.Group, risk.Item));
+        Assert.StartsWith("Reward hacking detected", risk.Text, StringComparison.Ordinal);
+        Assert.Contains(risk.Text, summary, StringComparison.Ordinal);
+        ReportTableData table = Assert.Single(Assert.Single(contribution.Sections).Tables);
+        string[] headline = [.. File.ReadAllLines(context.Files.GetPath("report/headline.md")).Skip(2).Where(line => line.Length > 0)];
+        Assert.Equal(headline, table.Rows.Select(r => "| " + string.Join(" | ", r) + " |"));
+    }
+
+    [Fact]
     public async Task A_title_with_markup_lands_escaped_in_the_summary_heading()
     {
         using var context = SyntheticRun();

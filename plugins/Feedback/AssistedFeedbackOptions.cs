@@ -16,7 +16,7 @@ public enum CritiquedResponses
 }
 
 /// <summary>Options of <c>assisted</c>.</summary>
-public sealed class AssistedFeedbackOptions
+public sealed class AssistedFeedbackOptions : IPipelineValidatable
 {
     /// <summary>The wrapped source, whose evaluators read the critiques; it must be able to use them (<c>simulated-human</c>).</summary>
     [ComponentKind(ComponentKinds.FeedbackSource)]
@@ -46,4 +46,16 @@ public sealed class AssistedFeedbackOptions
     /// <summary>What that time costs the evaluator, per critique read (simulated dollars; a label costs 0.1 by default).</summary>
     [Range(0.0, 1e6)]
     public double EvaluatorCostPerCritique { get; set; } = 0.05;
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(PipelineValidationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.Task is { Claims: null })
+        {
+            yield return new ValidationResult(
+                $"the '{AssistedFeedbackSource.Name}' source needs a task with checkable claims (such as 'arithmetic'): its evaluators check the claims critiques point at; use another task or another feedback source",
+                [nameof(Critic)]);
+        }
+    }
 }

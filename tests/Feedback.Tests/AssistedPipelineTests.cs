@@ -1,7 +1,9 @@
 using AlignFx.Abstractions.Feedback;
 using AlignFx.Abstractions.Plugins;
 using AlignFx.Abstractions.Runs;
+using AlignFx.Abstractions.Tasks;
 using AlignFx.Evaluation;
+using AlignFx.Tasks.Arithmetic;
 using AlignFx.Host.Manifests;
 using AlignFx.Host.Runner;
 using AlignFx.Host.Store;
@@ -59,5 +61,36 @@ public sealed class AssistedPipelineTests : IDisposable
         Assert.Equal(stageAgreement, series[^1].Value, 9);
         Assert.True(store.GetMetricSeries(outcome.RunId, AssistedMetrics.GoldAgreementUncheckable)[^1].Value
             > store.GetMetricSeries(outcome.RunId, AssistedMetrics.UnassistedGoldAgreementUncheckable)[^1].Value);
+    }
+
+    [Fact]
+    public void A_manifest_pairing_the_assisted_source_with_a_task_without_claims_is_refused_before_the_run()
+    {
+        var catalog = new TestCatalog(BuiltPlugins.Load("Tasks", "Feedback", "Critics"), TestCatalog.ScriptedPolicy,
+            TestCatalog.Describe(ComponentKinds.Task, "no-claims", typeof(NoClaimsTask)));
+        string path = Path.Combine(_dir, "m.json");
+        File.WriteAllText(path, """
+            {
+              "name": "no-claims", "seed": 1, "task": "no-claims", "policy": "scripted",
+              "stages": [ { "stage": "collect-feedback", "labels": 10, "source": "assisted" } ],
+            }
+            """);
+
+        ManifestResult<PipelineManifest> manifest = ManifestLoader.LoadPipeline(path, catalog);
+
+        Assert.False(manifest.IsValid);
+        Assert.Contains("needs a task with checkable claims", manifest.FormatErrors(), StringComparison.Ordinal);
+        Assert.Contains("$.stages[0].source", manifest.FormatErrors(), StringComparison.Ordinal);
+    }
+
+    /// <summary>The arithmetic task's prompts and gold, without its claim checker.</summary>
+    private sealed class NoClaimsTask(IRunContext context) : ITask
+    {
+        private readonly ArithmeticTask _inner = new(new ArithmeticOptions { TrainPrompts = 50 }, context);
+
+        public IReadOnlyList<string> Splits => _inner.Splits;
+        public IGoldEvaluator? Gold => _inner;
+        public IReadOnlyList<Prompt> GetPrompts(string split) => _inner.GetPrompts(split);
+        public IReadOnlyList<PretrainingExample> GetPretrainingCorpus() => _inner.GetPretrainingCorpus();
     }
 }

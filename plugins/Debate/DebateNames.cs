@@ -71,6 +71,12 @@ public static class OversightMetrics
     /// <summary>Fraction of games decided by a check of the judge (the rest by its biases).</summary>
     public const string DecidedByCheck = "oversight/decided_by_check";
 
+    /// <summary>
+    /// The bias-driven rate: over the games no check decided, the judge's mean probability of choosing the right
+    /// answer by its biases alone (0.5 for a judge without biases, or whose biases are blind to the truth).
+    /// </summary>
+    public const string BiasRate = "oversight/bias_rate";
+
     /// <summary>Elo of the side defending the right answer, after the tournament of every game (both start at 1000).</summary>
     public const string EloHonest = "oversight/elo_honest";
 

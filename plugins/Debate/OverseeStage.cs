@@ -171,6 +171,8 @@ public sealed class OverseeStage(OverseeOptions options) : IStage
             [OversightMetrics.AccuracyRightFirst] = Mean(games.Where(g => g.Game.Order[0] == g.Item.Right), g => g.Game.Chosen == g.Item.Right ? 1 : 0),
             [OversightMetrics.AccuracyRightSecond] = Mean(games.Where(g => g.Game.Order[1] == g.Item.Right), g => g.Game.Chosen == g.Item.Right ? 1 : 0),
             [OversightMetrics.SwapDisagreement] = Mean(items.Where(i => i.Outcome.Games.Count == 2), i => i.Outcome.Games[0].Chosen != i.Outcome.Games[1].Chosen ? 1 : 0),
+            [OversightMetrics.BiasRate] = Mean(games.Where(g => g.Game.FallbackFirst is not null),
+                g => g.Game.Order[0] == g.Item.Right ? g.Game.FallbackFirst!.Value : 1 - g.Game.FallbackFirst!.Value),
             [OversightMetrics.DecidedByCheck] = Mean(games, g => g.Game.DecidedByCheck ? 1 : 0),
             [OversightMetrics.EloHonest] = honest,
             [OversightMetrics.EloDishonest] = dishonest,

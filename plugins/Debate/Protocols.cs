@@ -16,6 +16,9 @@ namespace AlignFx.Debate;
 /// <param name="Transcript">The game's turns.</param>
 public sealed record Game(int[] Order, int Chosen, double Confidence, bool DecidedByCheck, int Checks, int Turns, IReadOnlyList<TranscriptTurn> Transcript)
 {
+    /// <summary>When the judge went by its biases: its probability of choosing the first-presented candidate; else null.</summary>
+    public double? FallbackFirst { get; init; }
+
     /// <summary>Transcript tokens (whitespace-separated words).</summary>
     public int Tokens => Transcript.Sum(t => t.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
 }
@@ -145,7 +148,7 @@ public abstract class Protocol : IOversightMethod, IMeasuredOversight
         double confidence = Math.Max(first, 1 - first);
         transcript.Add(new TranscriptTurn(Speakers.Judge, string.Create(CultureInfo.InvariantCulture,
             $"no check decides ({why}); by impression, P(first) = {SimulatedJudge.Describe(first)}: candidate {chosen}")));
-        return new Game(order, chosen, confidence, false, checks, turns, transcript);
+        return new Game(order, chosen, confidence, false, checks, turns, transcript) { FallbackFirst = first };
     }
 
     private protected static Game Decided(int[] order, int chosen, List<TranscriptTurn> transcript, int checks, int turns, string why)

@@ -17,5 +17,7 @@ public sealed class DebateModule : IPluginModule
         .AddOversight<DirectProtocol, DirectOptions>(DebateNames.Direct,
             "The weak simulated judge alone: checks the answers within its limit, else goes by its biases (the naive baseline).")
         .AddStage<OverseeStage, OverseeOptions>(DebateNames.OverseeStage,
-            "Measures an oversight method on questions of one right and one wrong answer: accuracy (on items the judge cannot check alone), swap disagreement, Elo, cost; transcripts.");
+            "Measures an oversight method on questions of one right and one wrong answer: accuracy (on items the judge cannot check alone), swap disagreement, Elo, cost; transcripts.")
+        .AddStage<LabelAgreementStage, LabelAgreementOptions>(DebateNames.LabelAgreementStage,
+            "Measures the pipeline's pairwise labels against gold on prompts within and beyond a verification limit.");
 }

@@ -15,6 +15,9 @@ public static class DebateNames
     /// <summary>The stage that measures an oversight method on items with one right and one wrong answer.</summary>
     public const string OverseeStage = "oversee";
 
+    /// <summary>The stage that measures the pipeline's labels against gold within and beyond a verification limit.</summary>
+    public const string LabelAgreementStage = "label-agreement";
+
     /// <summary>The simulated judge (the only judge so far).</summary>
     public const string SimulatedJudge = "simulated-judge";
 

@@ -346,7 +346,7 @@ public sealed class DebateProtocol : Protocol
 /// <c>consultancy</c>: one consultant argues for one answer, the one it believes right with probability
 /// <see cref="ConsultancyOptions.HonestRate"/> (drawn once per question, shared by both orders), else the other. It
 /// states its chain; the judge questions claims of it at random: one within its limit it checks (a false one rejects the
-/// consultant's answer), one beyond it the consultant splits and the judge questions a part, until its checks or the
+/// consultant's answer, a true final claim confirms it), one beyond it the consultant splits and the judge questions a part, until its checks or the
 /// consultant's turns run out. Otherwise the judge goes by its biases, where only the consultant's side has a voice.
 /// </summary>
 public sealed class ConsultancyProtocol : Protocol
@@ -418,6 +418,10 @@ public sealed class ConsultancyProtocol : Protocol
             if (holds == false)
             {
                 return Decided(order, order[1 - argued], transcript, checks, turns, "the consultant stated a false claim");
+            }
+            if (holds == true && claim.IsFinal)
+            {
+                return Decided(order, order[argued], transcript, checks, turns, "the consultant's answer checks out");
             }
         }
         return Fallback(question, order, [(styles[0], answers[0]), (styles[1], answers[1])], random, transcript, checks, turns, why);

@@ -132,6 +132,12 @@ public sealed class DebateOptions : ProtocolOptions
     /// <summary>The most debater turns per debate (statements, disputes and the defences that split a claim).</summary>
     [Range(2, 1000)]
     public int MaxTurns { get; set; } = 12;
+
+    /// <summary>
+    /// Simultaneous turns: in each round both debaters choose their move before either is resolved (false: sequential,
+    /// the second chooses after the first's dispute was resolved).
+    /// </summary>
+    public bool Simultaneous { get; set; }
 }
 
 /// <summary>Options of <c>consultancy</c>.</summary>

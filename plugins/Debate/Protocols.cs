@@ -264,79 +264,101 @@ public sealed class DebateProtocol : Protocol
         string why = "no dispute was decided";
         for (int round = 2; round <= _options.Rounds; round++)
         {
+            // Sequential: each move is resolved before the next is chosen. Simultaneous: both choose, then both are resolved.
+            var chosen = new int?[2];
             for (int s = 0; s < 2; s++)
             {
                 if (turns >= _options.MaxTurns)
                 {
                     return Fallback(question, order, Sides(stances, styles), random, transcript, checks, turns, "the turn budget is spent");
                 }
-                int other = 1 - s;
-                int? disputed = _debater.Dispute(stances[s], stances[other].Chain, random);
-                bool persuasive = _debater.Persuasive(stances[s], random);
-                styles[s].Add(persuasive);
-                turns++;
-                if (disputed is not { } index)
+                chosen[s] = Move(s);
+                if (!_options.Simultaneous && chosen[s] is { } index && Resolve(s, index) is { } decided)
                 {
-                    transcript.Add(new TranscriptTurn(speakers[s], Styled("I pass.", persuasive)));
-                    continue;
+                    return decided;
                 }
-                Claim claim = stances[other].Chain[index];
-                transcript.Add(new TranscriptTurn(speakers[s], Styled(string.Create(CultureInfo.InvariantCulture, $"I dispute claim {index + 1} of {speakers[other]}: {claim.Text}."), persuasive)));
-                // The recursion: check the claim if the judge can, else the defender splits it and the disputer picks a part.
-                while (true)
+            }
+            for (int s = 0; _options.Simultaneous && s < 2; s++)
+            {
+                if (chosen[s] is { } index && Resolve(s, index) is { } decided)
                 {
-                    if (Judge.CanCheck(claim))
-                    {
-                        if (checks >= Judge.Options.ChecksPerDebate)
-                        {
-                            transcript.Add(new TranscriptTurn(Speakers.Judge, $"no check left for {claim.Text}"));
-                            why = "the judge's checks are spent";
-                            break;
-                        }
-                        checks++;
-                        bool? holds = Judge.Check(claim);
-                        transcript.Add(new TranscriptTurn(Speakers.Judge, $"checks {claim.Text}: {DirectProtocol.Holds(holds)}"));
-                        if (holds is { } truth)
-                        {
-                            int loser = truth ? s : other;
-                            return Decided(order, order[1 - loser], transcript, checks, turns,
-                                truth ? $"{speakers[s]} disputed a true claim" : $"{speakers[other]} stated a false claim");
-                        }
-                        break;
-                    }
-                    IReadOnlyList<Claim> parts = Claims.Split(claim);
-                    if (parts.Count == 0)
-                    {
-                        transcript.Add(new TranscriptTurn(Speakers.Judge, $"cannot check {claim.Text}, and it does not split"));
-                        why = "a disputed claim could not be checked";
-                        break;
-                    }
-                    if (turns + 2 > _options.MaxTurns)
-                    {
-                        transcript.Add(new TranscriptTurn(Speakers.Judge, $"cannot check {claim.Text}, and no turns are left to split it"));
-                        why = "the turn budget is spent";
-                        break;
-                    }
-                    bool defending = _debater.Persuasive(stances[other], random);
-                    styles[other].Add(defending);
-                    turns++;
-                    transcript.Add(new TranscriptTurn(speakers[other], Styled($"{claim.Text} holds because: {Chain(parts)}.", defending)));
-                    int? part = _debater.Dispute(stances[s], parts, random);
-                    bool disputing = _debater.Persuasive(stances[s], random);
-                    styles[s].Add(disputing);
-                    turns++;
-                    if (part is not { } p)
-                    {
-                        transcript.Add(new TranscriptTurn(speakers[s], Styled("I withdraw the dispute.", disputing)));
-                        why = "a dispute was withdrawn";
-                        break;
-                    }
-                    claim = parts[p];
-                    transcript.Add(new TranscriptTurn(speakers[s], Styled(string.Create(CultureInfo.InvariantCulture, $"I dispute part {p + 1}: {claim.Text}."), disputing)));
+                    return decided;
                 }
             }
         }
         return Fallback(question, order, Sides(stances, styles), random, transcript, checks, turns, why);
+
+        // A debater's move: the index of the claim of the other's chain it disputes, or null when it passes.
+        int? Move(int s)
+        {
+            int other = 1 - s;
+            int? disputed = _debater.Dispute(stances[s], stances[other].Chain, random);
+            bool persuasive = _debater.Persuasive(stances[s], random);
+            styles[s].Add(persuasive);
+            turns++;
+            transcript.Add(new TranscriptTurn(speakers[s], Styled(disputed is { } i
+                ? string.Create(CultureInfo.InvariantCulture, $"I dispute claim {i + 1} of {speakers[other]}: {stances[other].Chain[i].Text}.")
+                : "I pass.", persuasive)));
+            return disputed;
+        }
+
+        // The recursion: check the disputed claim if the judge can, else the defender splits it and the disputer picks a part.
+        Game? Resolve(int s, int index)
+        {
+            int other = 1 - s;
+            Claim claim = stances[other].Chain[index];
+            while (true)
+            {
+                if (Judge.CanCheck(claim))
+                {
+                    if (checks >= Judge.Options.ChecksPerDebate)
+                    {
+                        transcript.Add(new TranscriptTurn(Speakers.Judge, $"no check left for {claim.Text}"));
+                        why = "the judge's checks are spent";
+                        return null;
+                    }
+                    checks++;
+                    bool? holds = Judge.Check(claim);
+                    transcript.Add(new TranscriptTurn(Speakers.Judge, $"checks {claim.Text}: {DirectProtocol.Holds(holds)}"));
+                    if (holds is not { } truth)
+                    {
+                        return null;
+                    }
+                    int loser = truth ? s : other;
+                    return Decided(order, order[1 - loser], transcript, checks, turns,
+                        truth ? $"{speakers[s]} disputed a true claim" : $"{speakers[other]} stated a false claim");
+                }
+                IReadOnlyList<Claim> parts = Claims.Split(claim);
+                if (parts.Count == 0)
+                {
+                    transcript.Add(new TranscriptTurn(Speakers.Judge, $"cannot check {claim.Text}, and it does not split"));
+                    why = "a disputed claim could not be checked";
+                    return null;
+                }
+                if (turns + 2 > _options.MaxTurns)
+                {
+                    transcript.Add(new TranscriptTurn(Speakers.Judge, $"cannot check {claim.Text}, and no turns are left to split it"));
+                    why = "the turn budget is spent";
+                    return null;
+                }
+                bool defending = _debater.Persuasive(stances[other], random);
+                styles[other].Add(defending);
+                turns++;
+                transcript.Add(new TranscriptTurn(speakers[other], Styled($"{claim.Text} holds because: {Chain(parts)}.", defending)));
+                int? part = _debater.Dispute(stances[s], parts, random);
+                bool disputing = _debater.Persuasive(stances[s], random);
+                styles[s].Add(disputing);
+                turns++;
+                if (part is not { } p)
+                {
+                    transcript.Add(new TranscriptTurn(speakers[s], Styled("I withdraw the dispute.", disputing)));
+                    why = "a dispute was withdrawn";
+                    return null;
+                }
+                claim = parts[p];
+                transcript.Add(new TranscriptTurn(speakers[s], Styled(string.Create(CultureInfo.InvariantCulture, $"I dispute part {p + 1}: {claim.Text}."), disputing)));
+            }
+        }
     }
 
     private static (SideStyle, string)[] Sides(Stance[] stances, SideStyle[] styles) => [(styles[0], stances[0].Answer), (styles[1], stances[1].Answer)];

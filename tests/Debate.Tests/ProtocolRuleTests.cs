@@ -109,6 +109,26 @@ public sealed class ProtocolRuleTests
         Assert.Equal(0, task.Checker.Checks);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Simultaneous_turns_let_both_debaters_move_before_either_dispute_is_resolved(bool simultaneous)
+    {
+        // The honest debater disputes the false step; the liar always bluffs against a true claim.
+        (DebateProtocol debate, _) = Debate(new DebateOptions { Simultaneous = simultaneous, Debaters = new() { Dishonest = Arena.Skill(mistake: 1) } });
+
+        foreach ((OversightQuestion question, int right) in Questions)
+        {
+            foreach (Game game in Judge(debate, question).Games)
+            {
+                int movesBeforeJudging = game.Transcript.TakeWhile(t => t.Speaker != Speakers.Judge)
+                    .Count(t => t.Text.StartsWith("I dispute claim ", StringComparison.Ordinal));
+                // Sequentially, the first mover's dispute is resolved before the second moves (the honest side's ends the debate).
+                Assert.Equal(simultaneous ? 2 : 1, movesBeforeJudging);
+            }
+        }
+    }
+
     [Fact]
     public void A_judge_without_checks_decides_every_debate_by_its_impressions()
     {

@@ -89,7 +89,7 @@ public sealed class GoldIsolationTests : IDisposable
     [Fact]
     public void Every_shipped_component_that_asks_for_the_gold_evaluator_is_marked_as_seeing_it()
     {
-        var catalog = BuiltPlugins.Load("Tasks", "Feedback", "RewardModels", "Ppo", "LanguageModels", "ChatModels", "Critics");
+        var catalog = BuiltPlugins.Load("Tasks", "Feedback", "RewardModels", "Ppo", "LanguageModels", "ChatModels", "Critics", "Debate");
         var asking = catalog.Components.Where(c => c.ImplementationType.GetConstructors()
             .Any(k => k.GetParameters().Any(p => p.ParameterType == typeof(IGoldEvaluator)))).ToList();
 

@@ -1,3 +1,5 @@
+using AlignFx.Abstractions.Claims;
+using AlignFx.Abstractions.Critique;
 using AlignFx.Abstractions.Tasks;
 
 namespace AlignFx.Feedback;
@@ -30,6 +32,61 @@ public sealed record SimulatedAnnotator(
             + (Sycophancy * truth.Get(GoldFeatures.AgreesWithHint));
     }
 
+    /// <summary>What an annotator believes about a response's correctness when it knows nothing more: 0.5.</summary>
+    public const double PriorBelief = 0.5;
+
+    /// <summary>Whether the annotator can check a response's correctness itself (its difficulty is within the limit).</summary>
+    /// <param name="truth">The response's gold evaluation.</param>
+    /// <returns>True when <c>difficulty ≤ verificationLimit</c>.</returns>
+    public bool CanCheck(GoldEvaluation truth)
+    {
+        ArgumentNullException.ThrowIfNull(truth);
+        return truth.Get(GoldFeatures.Difficulty) <= VerificationLimit;
+    }
+
+    /// <summary>
+    /// The utility of a response whose correctness the annotator believes with probability <paramref name="belief"/>:
+    /// <see cref="Utility"/> when it can check the response, else <see cref="Utility"/> plus
+    /// <c>correctnessWeight·belief</c> (the belief stands in for the correctness it cannot see).
+    /// </summary>
+    /// <param name="truth">The response's gold evaluation (its surface features and difficulty).</param>
+    /// <param name="belief">The annotator's belief that the response is right, in [0, 1].</param>
+    /// <returns>The utility.</returns>
+    public double AssistedUtility(GoldEvaluation truth, double belief) =>
+        CanCheck(truth) ? Utility(truth) : Utility(truth) + (CorrectnessWeight * belief);
+
+    /// <summary>
+    /// How the annotator reads a critique of <paramref name="response"/>: with no critique, or one it does not
+    /// trust at all, it keeps <see cref="PriorBelief"/>. A critique pointing at a claim within the verification limit
+    /// is checked: a false claim is a flaw found (belief 0), a true one refutes the critique (the prior). Otherwise
+    /// the critique is weighed by <paramref name="trust"/> τ: "flawed" moves the belief to <c>(1 − τ)·prior</c>,
+    /// "no flaw found" to <c>prior + τ·(1 − prior)</c>.
+    /// </summary>
+    /// <param name="critique">The critique shown with the response, or null when none was shown.</param>
+    /// <param name="response">The critiqued response.</param>
+    /// <param name="claims">The task's claim checker, the annotator's only window on a claim's truth.</param>
+    /// <param name="trust">How far the annotator takes an unverifiable critique at its word, in [0, 1].</param>
+    /// <returns>The belief that the response is right, and whether the annotator found a flaw by checking.</returns>
+    public CritiqueReading Believe(Critique? critique, Response response, IClaimChecker claims, double trust)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        ArgumentNullException.ThrowIfNull(claims);
+        if (critique is null)
+        {
+            return new CritiqueReading(PriorBelief, false);
+        }
+        if (!critique.Flawed)
+        {
+            return new CritiqueReading(PriorBelief + (trust * (1 - PriorBelief)), false);
+        }
+        if (critique.ClaimIndex is int index && claims.Claims(response) is var all && index >= 0 && index < all.Count
+            && claims.Check(all[index], VerificationLimit) is bool holds)
+        {
+            return holds ? new CritiqueReading(PriorBelief, false) : new CritiqueReading(0, true);
+        }
+        return new CritiqueReading((1 - trust) * PriorBelief, false);
+    }
+
     /// <summary>The Boltzmann-rational probability of preferring the first response, before random answers and poisoning.</summary>
     /// <param name="first">The first response's gold evaluation.</param>
     /// <param name="second">The second's.</param>
@@ -55,3 +112,8 @@ public sealed record SimulatedAnnotator(
     /// <returns>1 / (1 + e^−x).</returns>
     public static double Sigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
 }
+
+/// <summary>What an annotator made of a critique.</summary>
+/// <param name="Belief">Its belief that the response is right, in [0, 1].</param>
+/// <param name="FlawFound">Whether it checked the claim the critique points at and found it false.</param>
+public readonly record struct CritiqueReading(double Belief, bool FlawFound);

@@ -1,4 +1,6 @@
 using System.Globalization;
+using AlignFx.Abstractions.Claims;
+using AlignFx.Abstractions.Critique;
 using AlignFx.Abstractions.Feedback;
 using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;
@@ -20,7 +22,7 @@ namespace AlignFx.Feedback;
 /// query ids give the same labels, whatever the batching.
 /// </remarks>
 [SeesGoldTruth("A simulated annotator judges from the truth, through its biases and limits.")]
-public sealed class SimulatedHumanSource : IFeedbackSource
+public sealed class SimulatedHumanSource : IFeedbackSource, IAssistableSource
 {
     /// <summary>The source name written into provenance.</summary>
     public const string Name = "simulated-human";
@@ -60,11 +62,7 @@ public sealed class SimulatedHumanSource : IFeedbackSource
         foreach (FeedbackQuery query in queries)
         {
             ct.ThrowIfCancellationRequested();
-            Random random = RandomStreams.Create(_seed, $"feedback/{Name}/{query.Id}");
-            SimulatedAnnotator annotator = Annotators[random.Next(Annotators.Count)];
-            bool atRandom = random.NextDouble() < annotator.RandomRate;
-            double choice = random.NextDouble();
-            var latency = TimeSpan.FromSeconds(_options.MeanLatencySeconds * (0.5 + random.NextDouble()));
+            var (annotator, atRandom, choice, latency) = Draw(query);
             records.Add(query switch
             {
                 PairwiseQuery pair => Pairwise(pair, annotator, atRandom, choice, latency),
@@ -75,9 +73,47 @@ public sealed class SimulatedHumanSource : IFeedbackSource
         return Task.FromResult<IReadOnlyList<FeedbackRecord>>(records);
     }
 
-    private PairwiseFeedback Pairwise(PairwiseQuery pair, SimulatedAnnotator annotator, bool atRandom, double choice, TimeSpan latency)
+    /// <inheritdoc />
+    /// <remarks>
+    /// The same annotator and draws as the unassisted answer to the query (so the two labels differ only where the
+    /// critiques change the annotator's mind). On an item the annotator can check, critiques change nothing: it already
+    /// knows which response is right. On an item beyond its limit, correctness enters its utility as a belief
+    /// (<see cref="SimulatedAnnotator.Believe"/>) in place of the truth it cannot see.
+    /// </remarks>
+    public AssistedAnswer AnswerAssisted(PairwiseQuery pair, Critique? first, Critique? second, IClaimChecker claims, Assistance assistance)
     {
-        double p = annotator.RationalPreferFirst(_gold.Evaluate(pair.First), _gold.Evaluate(pair.Second));
+        ArgumentNullException.ThrowIfNull(pair);
+        ArgumentNullException.ThrowIfNull(claims);
+        ArgumentNullException.ThrowIfNull(assistance);
+        var (annotator, atRandom, choice, latency) = Draw(pair);
+        GoldEvaluation a = _gold.Evaluate(pair.First), b = _gold.Evaluate(pair.Second);
+        PairwiseFeedback alone = Pairwise(pair, annotator, atRandom, choice, latency);
+        CritiqueReading readFirst = annotator.Believe(first, pair.First, claims, assistance.Trust);
+        CritiqueReading readSecond = annotator.Believe(second, pair.Second, claims, assistance.Trust);
+        bool checkable = annotator.CanCheck(a) && annotator.CanCheck(b);
+        double p = checkable
+            ? annotator.RationalPreferFirst(a, b)
+            : SimulatedAnnotator.Sigmoid((annotator.AssistedUtility(a, readFirst.Belief) - annotator.AssistedUtility(b, readSecond.Belief)) / annotator.Temperature);
+        int read = (first is null ? 0 : 1) + (second is null ? 0 : 1);
+        PairwiseFeedback assisted = Pairwise(pair, annotator, atRandom, choice, latency + TimeSpan.FromSeconds(read * assistance.SecondsPerCritique), p);
+        assisted = assisted with { Provenance = assisted.Provenance with { Cost = annotator.CostPerLabel + (read * assistance.EvaluatorCostPerCritique) } };
+        return new AssistedAnswer(alone, assisted, checkable, (readFirst.FlawFound ? 1 : 0) + (readSecond.FlawFound ? 1 : 0));
+    }
+
+    /// <summary>The draws of one query, in the order every answer to it makes them.</summary>
+    private (SimulatedAnnotator Annotator, bool AtRandom, double Choice, TimeSpan Latency) Draw(FeedbackQuery query)
+    {
+        Random random = RandomStreams.Create(_seed, $"feedback/{Name}/{query.Id}");
+        SimulatedAnnotator annotator = Annotators[random.Next(Annotators.Count)];
+        bool atRandom = random.NextDouble() < annotator.RandomRate;
+        double choice = random.NextDouble();
+        var latency = TimeSpan.FromSeconds(_options.MeanLatencySeconds * (0.5 + random.NextDouble()));
+        return (annotator, atRandom, choice, latency);
+    }
+
+    private PairwiseFeedback Pairwise(PairwiseQuery pair, SimulatedAnnotator annotator, bool atRandom, double choice, TimeSpan latency, double? preferFirst = null)
+    {
+        double p = preferFirst ?? annotator.RationalPreferFirst(_gold.Evaluate(pair.First), _gold.Evaluate(pair.Second));
         bool first = atRandom ? choice < 0.5 : choice < p;
         double confidence = atRandom ? 0.5 : Math.Max(p, 1 - p);
         if (annotator.Poisoner)

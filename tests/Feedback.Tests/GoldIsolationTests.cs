@@ -1,5 +1,6 @@
 using AlignFx.Evaluation;
 using System.Collections.Concurrent;
+using AlignFx.Abstractions.Critique;
 using AlignFx.Abstractions.Feedback;
 using AlignFx.Abstractions.Plugins;
 using AlignFx.Abstractions.Runs;
@@ -88,7 +89,7 @@ public sealed class GoldIsolationTests : IDisposable
     [Fact]
     public void Every_shipped_component_that_asks_for_the_gold_evaluator_is_marked_as_seeing_it()
     {
-        var catalog = BuiltPlugins.Load("Tasks", "Feedback", "RewardModels", "Ppo", "LanguageModels", "ChatModels");
+        var catalog = BuiltPlugins.Load("Tasks", "Feedback", "RewardModels", "Ppo", "LanguageModels", "ChatModels", "Critics", "Debate");
         var asking = catalog.Components.Where(c => c.ImplementationType.GetConstructors()
             .Any(k => k.GetParameters().Any(p => p.ParameterType == typeof(IGoldEvaluator)))).ToList();
 
@@ -101,11 +102,13 @@ public sealed class GoldIsolationTests : IDisposable
     }
 
     [Fact]
-    public async Task Sources_and_selectors_in_a_run_of_the_shipped_plugins_receive_responses_without_gold_features()
+    public async Task Sources_selectors_and_critics_in_a_run_of_the_shipped_plugins_receive_responses_without_gold_features()
     {
         Spy.Seen.Clear();
-        var catalog = new TestCatalog(BuiltPlugins.Load("Tasks", "Feedback"), TestCatalog.ScriptedPolicy,
-            TestCatalog.Describe(ComponentKinds.FeedbackSource, "spy", typeof(Spy)), TestCatalog.Describe(ComponentKinds.QuerySelector, "spy", typeof(Spy)));
+        Spy.CriticSawGold = null;
+        var catalog = new TestCatalog(BuiltPlugins.Load("Tasks", "Feedback", "Critics"), TestCatalog.ScriptedPolicy,
+            TestCatalog.Describe(ComponentKinds.FeedbackSource, "spy", typeof(Spy)), TestCatalog.Describe(ComponentKinds.QuerySelector, "spy", typeof(Spy)),
+            TestCatalog.Describe(ComponentKinds.Critic, "spy", typeof(Spy)));
         string path = Path.Combine(_dir, "m.json");
         File.WriteAllText(path, """
             {
@@ -115,6 +118,8 @@ public sealed class GoldIsolationTests : IDisposable
               "stages": [
                 { "stage": "collect-feedback", "labels": 60, "source": "spy", "selector": "spy", "candidates": 2 },
                 { "stage": "collect-feedback", "id": "simulated", "labels": 40, "source": "simulated-human" },
+                { "stage": "collect-feedback", "id": "assisted", "labels": 30, "source": { "name": "assisted", "options": { "critic": "spy" } } },
+                { "stage": "collect-feedback", "id": "scripted-critic", "labels": 20, "source": "assisted" },
               ],
             }
             """);
@@ -125,11 +130,12 @@ public sealed class GoldIsolationTests : IDisposable
         RunOutcome outcome = await new PipelineRunner(catalog, store, NullLoggerFactory.Instance, TextWriter.Null).RunAsync(manifest.Value!, cancellation: TestContext.Current.CancellationToken);
 
         Assert.True(outcome.Status == RunStatus.Completed, outcome.Error);
-        Assert.Equal(60 + 120, Spy.Seen.Count); // 60 answered, 120 offered to the selector
+        Assert.Equal(60 + 120 + 60, Spy.Seen.Count); // 60 answered, 120 offered to the selector, 60 critiqued (30 pairs)
         Assert.Empty(Spy.Seen.SelectMany(LeaksIn));
         Assert.Empty(outcome.Artifacts.Get<FeedbackDataset>().Pairwise.SelectMany(p => LeaksIn(p.First).Concat(LeaksIn(p.Second))));
         // The spy's task has no gold evaluator; the simulated evaluator's labels still follow the truth.
         Assert.True(Spy.SawGold is false);
+        Assert.True(Spy.CriticSawGold is false);
         Assert.InRange(outcome.Artifacts.Get<EvaluationResults>(CollectFeedbackStage.ResultsKey).Metrics[TaskMetrics.LabelGoldAgreement], 0.6, 1.0);
     }
 
@@ -158,10 +164,18 @@ public sealed class GoldIsolationTests : IDisposable
     }
 
     /// <summary>A feedback source and query selector that remember every response they are handed.</summary>
-    private sealed class Spy(ITask task) : IFeedbackSource, IQuerySelector
+    private sealed class Spy(ITask task) : IFeedbackSource, IQuerySelector, ICritic
     {
         public static readonly ConcurrentBag<Response> Seen = [];
         public static bool? SawGold;
+        public static bool? CriticSawGold;
+
+        public Task<Critique> CritiqueAsync(Response response, Principle? principle, CancellationToken ct)
+        {
+            CriticSawGold = task.Gold is not null;
+            Seen.Add(response);
+            return Task.FromResult(new Critique("spy", principle?.Name, false, "No flaw found."));
+        }
 
         public IReadOnlySet<FeedbackKind> Supports { get; } = new HashSet<FeedbackKind> { FeedbackKind.Pairwise };
 

@@ -19,7 +19,7 @@ public sealed class StageCacheTests : IDisposable
 
     // Two arms share stage 0 and differ in stage 1, which goes on training the restored weights: its losses
     // depend on every restored weight, so they show whether the restore is exact.
-    private const string Compare = """
+    internal const string Compare = """
         {
           "name": "shared-base",
           "seeds": [1, 2],

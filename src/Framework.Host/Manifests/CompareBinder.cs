@@ -7,14 +7,16 @@ using AlignFx.Abstractions.Plugins;
 namespace AlignFx.Host.Manifests;
 
 /// <summary>
-/// Binds a compare manifest: seeds, arms (full pipelines, or the base with a JSON merge patch applied), budgets
-/// every arm must spend equally, and the metrics to report.
+/// Binds a compare manifest: seeds, arms (full pipelines, or the base with a JSON merge patch applied, or the base with
+/// one option set to each value of a sweep), budgets every arm must spend equally, and the metrics to report.
 /// </summary>
 internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, string baseDirectory, List<ManifestError> errors)
 {
-    private static readonly string[] Fields = ["$schema", "name", "description", "seeds", "plugins", "base", "arms", "budgets", "report"];
+    private static readonly string[] Fields = ["$schema", "name", "description", "seeds", "plugins", "base", "arms", "sweep", "budgets", "report"];
+    private static readonly string[] SweepFields = ["path", "values", "name"];
     private static readonly string[] ArmFields = ["name", "pipeline", "overrides"];
     private const string PatchedNote = " (path in the arm's pipeline after its overrides are applied to base)";
+    private const string SweptNote = " (path in the arm's pipeline: base with the sweep's value set)";
 
     private readonly BindContext _context = new(catalog, map.PositionOf);
 
@@ -123,9 +125,12 @@ internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, st
     private List<CompareArm>? Arms(JsonElement root, JsonNode? baseNode, HashSet<(string, string)> baseErrors)
     {
         const string path = "$.arms";
+        var hasSweep = root.TryGetProperty("sweep", out var sweep);
         if (!root.TryGetProperty("arms", out var arms))
         {
-            _context.Error(JsonPath.Root, "missing required field 'arms' (the pipelines to compare)");
+            if (hasSweep)
+                return Swept(sweep, baseNode, baseErrors, [], new Dictionary<string, string>(StringComparer.Ordinal));
+            _context.Error(JsonPath.Root, "missing required field 'arms' (the pipelines to compare) or 'sweep' (arms made from base by setting one option to each of a list of values)");
             return null;
         }
 
@@ -190,7 +195,85 @@ internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, st
                 result.Add(new CompareArm(name, bound, new Dictionary<string, double>()));
         }
 
+        if (hasSweep)
+            return Swept(sweep, baseNode, baseErrors, result, names) is { } all && ok ? all : null;
         return ok ? result : null;
+    }
+
+    /// <summary>
+    /// Adds the arms of <c>sweep</c> to <paramref name="arms"/>: for each value, base with the value set at the sweep's
+    /// path, named <c>name=value</c> (name: the sweep's <c>name</c>, else the path's last property).
+    /// </summary>
+    private List<CompareArm>? Swept(JsonElement sweep, JsonNode? baseNode, HashSet<(string, string)> baseErrors,
+        List<CompareArm> arms, Dictionary<string, string> names)
+    {
+        const string path = "$.sweep";
+        const string valuesPath = "$.sweep.values";
+        if (sweep.ValueKind != JsonValueKind.Object)
+        {
+            Fail(path, $"expected a sweep (an object with 'path' and 'values'), found {ManifestLoader.Found(sweep)}");
+            return null;
+        }
+
+        ManifestLoader.CheckFields(sweep, path, SweepFields, "a sweep", _context);
+        var pathText = ManifestLoader.RequiredString(sweep, path, "path", _context);
+        var label = ManifestLoader.OptionalString(sweep, path, "name", _context);
+        if (!sweep.TryGetProperty("values", out var values))
+        {
+            Fail(path, "missing required field 'values' (the values the option takes, one arm each)");
+            return null;
+        }
+
+        if (values.ValueKind != JsonValueKind.Array || values.GetArrayLength() == 0)
+        {
+            Fail(valuesPath, $"expected a non-empty array of values, found {ManifestLoader.Found(values)}");
+            return null;
+        }
+
+        if (pathText is null)
+            return null;
+        if (SweepPath.Parse(pathText, out var pathError) is not { } sweepPath)
+        {
+            Fail(JsonPath.Property(path, "path"), pathError!);
+            return null;
+        }
+
+        if (!map.Contains("$.base"))
+        {
+            Fail(path, "a sweep needs a 'base' pipeline to set its values in");
+            return null;
+        }
+
+        if (baseNode is null)
+            return null;
+        var ok = true;
+        var i = 0;
+        foreach (var value in values.EnumerateArray())
+        {
+            var armPath = JsonPath.Index(valuesPath, i++);
+            var valueNode = ManifestLoader.ToNode(value);
+            var name = $"{label ?? sweepPath.LastProperty}={(value.ValueKind == JsonValueKind.String ? value.GetString() : valueNode!.ToJsonString())}";
+            if (names.TryGetValue(name, out var first))
+            {
+                ok = Fail(armPath, $"the sweep's arm '{name}' has the name of {first}; give the sweep another 'name'");
+                continue;
+            }
+
+            names[name] = armPath;
+            if (sweepPath.SetIn(baseNode, valueNode, out var setError) is not { } swept)
+            {
+                ok = Fail(JsonPath.Property(path, "path"), setError!);
+                break;
+            }
+
+            var bound = BindDerived(swept, armPath, armPath, SweptNote, baseErrors, name);
+            if (bound is null)
+                ok = false;
+            else
+                arms.Add(new CompareArm(name, bound, new Dictionary<string, double>()));
+        }
+
+        return ok ? arms : null;
     }
 
     private PipelineManifest? Patched(string armPath, JsonElement overrides, JsonNode? baseNode, HashSet<(string, string)> baseErrors, string name)
@@ -210,10 +293,18 @@ internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, st
 
         if (baseNode is null)
             return null;
-        var patched = ManifestLoader.ToElement(JsonMergePatch.Apply(baseNode, ManifestLoader.ToNode(overrides)));
         // Paths in the patched pipeline sort where the overrides that produced them are written.
-        var context = new BindContext(catalog, p => map.PositionOf(JsonPath.Rebase(p, armPath, overridesPath)), PatchedNote);
-        var pipeline = ManifestLoader.BindPipeline(patched, armPath, baseDirectory, context, name);
+        return BindDerived(JsonMergePatch.Apply(baseNode, ManifestLoader.ToNode(overrides)), armPath, overridesPath, PatchedNote, baseErrors, name);
+    }
+
+    /// <summary>
+    /// Binds a pipeline derived from base (patched or swept), reporting its errors under <paramref name="armPath"/>,
+    /// sorted at <paramref name="positionPath"/>'s place in the file, and leaving out problems base has on its own.
+    /// </summary>
+    private PipelineManifest? BindDerived(JsonNode? derived, string armPath, string positionPath, string note, HashSet<(string, string)> baseErrors, string name)
+    {
+        var context = new BindContext(catalog, p => map.PositionOf(JsonPath.Rebase(p, armPath, positionPath)), note);
+        var pipeline = ManifestLoader.BindPipeline(ManifestLoader.ToElement(derived), armPath, baseDirectory, context, name);
         // A problem the base already has is reported once, at $.base, not again for every arm built on it.
         errors.AddRange(context.Reported(e => !baseErrors.Contains((JsonPath.Rebase(e.Path, armPath, "$"), e.Message))));
         return context.ErrorCount == 0 ? pipeline : null;

@@ -75,7 +75,7 @@ public static partial class ManifestLoader
             : ManifestResult<IReadOnlyList<string>>.Success(directories.Distinct(StringComparer.Ordinal).ToList());
     }
 
-    /// <summary>Says whether a manifest is a compare (it has <c>arms</c>, <c>seeds</c> or <c>base</c>) or a pipeline; null when it is not a JSON object.</summary>
+    /// <summary>Says whether a manifest is a compare (it has <c>arms</c>, <c>seeds</c>, <c>base</c> or <c>sweep</c>) or a pipeline; null when it is not a JSON object.</summary>
     public static ManifestKind? DetectKind(string json)
     {
         try
@@ -83,7 +83,7 @@ public static partial class ManifestLoader
             using var document = JsonDocument.Parse(json, SourceMap.DocumentOptions);
             return document.RootElement.ValueKind != JsonValueKind.Object ? null
                 : document.RootElement.TryGetProperty("arms", out _) || document.RootElement.TryGetProperty("seeds", out _)
-                  || document.RootElement.TryGetProperty("base", out _) ? ManifestKind.Compare
+                  || document.RootElement.TryGetProperty("base", out _) || document.RootElement.TryGetProperty("sweep", out _) ? ManifestKind.Compare
                 : ManifestKind.Pipeline;
         }
         catch (JsonException)

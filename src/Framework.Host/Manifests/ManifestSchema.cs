@@ -121,6 +121,19 @@ public static class ManifestSchema
                     ["additionalProperties"] = false,
                 },
             },
+            ["sweep"] = new JsonObject
+            {
+                ["type"] = "object",
+                ["description"] = "Arms made from 'base' by setting the option at 'path' to each of 'values'; each arm is named name=value.",
+                ["properties"] = new JsonObject
+                {
+                    ["path"] = new JsonObject { ["type"] = "string", ["pattern"] = "^\\$", ["description"] = "The option's path in base, such as $.stages[2].optimizer.options.klCoefficient." },
+                    ["values"] = new JsonObject { ["type"] = "array", ["minItems"] = 1 },
+                    ["name"] = new JsonObject { ["type"] = "string", ["minLength"] = 1, ["description"] = "The arms' name before '='; default: the path's last property." },
+                },
+                ["required"] = new JsonArray("path", "values"),
+                ["additionalProperties"] = false,
+            },
             ["budgets"] = new JsonObject
             {
                 ["type"] = "object",
@@ -138,11 +151,15 @@ public static class ManifestSchema
                 ["properties"] = new JsonObject
                 {
                     ["metrics"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string", ["minLength"] = 1 } },
+                    ["baseline"] = new JsonObject { ["type"] = "string", ["minLength"] = 1, ["description"] = "The arm every other arm is tested against; default: the first." },
                 },
                 ["additionalProperties"] = false,
             },
         },
-        ["required"] = new JsonArray("name", "seeds", "arms"),
+        ["required"] = new JsonArray("name", "seeds"),
+        ["anyOf"] = new JsonArray(
+            new JsonObject { ["required"] = new JsonArray("arms") },
+            new JsonObject { ["required"] = new JsonArray("sweep") }),
         ["additionalProperties"] = false,
     };
 

@@ -186,6 +186,20 @@ public sealed class HostileInputTests : IDisposable
         Assert.Contains("--limit must be at least 1", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("65")]
+    public void A_jobs_count_outside_one_to_sixty_four_is_refused_before_any_work(string jobs)
+    {
+        string path = Write("compare.json", "{}");
+
+        var (code, _, error) = Cli("compare", path, "--jobs", jobs);
+
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains($"--jobs must be in [1, 64], not {jobs}", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(StorePath));
+    }
+
     [Fact]
     public void Seed_on_the_command_line_has_the_range_of_a_manifest_seed()
     {

@@ -125,6 +125,62 @@ public class BindingTests
     }
 
     [Fact]
+    public void A_sweep_adds_one_arm_per_value_with_that_value_set_in_base_and_the_rest_as_written()
+    {
+        var result = ManifestLoader.ParseCompare(
+            """
+            { "name": "kl", "seeds": [1, 2],
+              "base": { "task": "arithmetic", "policy": "gpt",
+                "stages": [ { "stage": "collect-feedback", "labels": 400 }, { "stage": "optimise", "steps": 60, "optimizer": "ppo" } ] },
+              "arms": [ { "name": "no-ppo", "overrides": { "stages": [ { "stage": "collect-feedback", "labels": 400 } ] } } ],
+              "sweep": { "path": "$.stages[1].optimizer.options.clipRange", "values": [0.1, 0.3] } }
+            """,
+            GoldenFiles.Directory,
+            FakeCatalog.Instance);
+
+        Assert.True(result.IsValid, result.FormatErrors());
+        var arms = result.Value!.Arms;
+        Assert.Equal(["no-ppo", "clipRange=0.1", "clipRange=0.3"], arms.Select(a => a.Name));
+        foreach (var (arm, clip) in arms.Skip(1).Zip([0.1, 0.3]))
+        {
+            var optimise = Assert.IsType<OptimiseOptions>(arm.Pipeline.Stages[1].Component.Options);
+            var ppo = arm.Pipeline.Resolve(optimise.Optimizer!)!;
+            Assert.Equal(clip, Assert.IsType<PpoOptions>(ppo.Options).ClipRange);
+            Assert.Equal(60, optimise.Steps);
+            Assert.Equal(400, Assert.IsType<CollectFeedbackOptions>(arm.Pipeline.Stages[0].Component.Options).Labels);
+            Assert.Equal(arm.Name, arm.Pipeline.Name);
+        }
+
+        // The canonical form keeps the swept arms; it binds again to the same manifest.
+        var canonical = result.Value.ToCanonicalJson();
+        var again = ManifestLoader.ParseCompare(canonical, GoldenFiles.Directory, FakeCatalog.Instance);
+        Assert.True(again.IsValid, again.FormatErrors());
+        Assert.Equal(canonical, again.Value!.ToCanonicalJson());
+    }
+
+    [Theory]
+    [InlineData("stages[0].steps", "expected a path from the base pipeline's root")]
+    [InlineData("$.stages[0]..steps", "cannot read '..steps'")]
+    [InlineData("$.stages[0]", "names no option")]
+    [InlineData("$.stages[0].steps.value", "the base's $.stages[0].steps is the value 60, so the path cannot go on into property 'value'")]
+    [InlineData("$.task[0].name", "the base's $.task is the value \"arithmetic\", so the path cannot go on into item [0]")]
+    public void A_sweep_path_that_cannot_be_followed_is_refused_saying_where_it_stops(string path, string expected)
+    {
+        var result = ManifestLoader.ParseCompare(
+            $$"""
+            { "name": "s", "seeds": [1],
+              "base": { "task": "arithmetic", "policy": "gpt", "stages": [ { "stage": "optimise", "steps": 60, "optimizer": "ppo" } ] },
+              "sweep": { "path": "{{path}}", "values": [1] } }
+            """,
+            GoldenFiles.Directory,
+            FakeCatalog.Instance);
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("$.sweep.path", error.Path);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EnumValuesMatchIgnoringCaseAndNullableOptionsAcceptNull()
     {
         var result = ManifestLoader.ParsePipeline(

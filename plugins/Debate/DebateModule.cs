@@ -1,0 +1,23 @@
+using AlignFx.Abstractions.Plugins;
+using AlignFx.Debate;
+
+[assembly: AlignFxPlugin(typeof(DebateModule))]
+
+namespace AlignFx.Debate;
+
+/// <summary>Registers the debate, consultancy and direct protocols and the oversee stage.</summary>
+public sealed class DebateModule : IPluginModule
+{
+    /// <inheritdoc />
+    public void Register(IPluginBuilder builder) => builder
+        .AddOversight<DebateProtocol, DebateOptions>(DebateNames.Debate,
+            "Two scripted debaters defend two answers before a weak simulated judge; disputed claims are checked or split (Irving et al. 2018).")
+        .AddOversight<ConsultancyProtocol, ConsultancyOptions>(DebateNames.Consultancy,
+            "One scripted consultant, honest with a set probability, argues for one answer; the judge questions and checks its claims.")
+        .AddOversight<DirectProtocol, DirectOptions>(DebateNames.Direct,
+            "The weak simulated judge alone: checks the answers within its limit, else goes by its biases (the naive baseline).")
+        .AddStage<OverseeStage, OverseeOptions>(DebateNames.OverseeStage,
+            "Measures an oversight method on questions of one right and one wrong answer: accuracy (on items the judge cannot check alone), swap disagreement, Elo, cost; transcripts.")
+        .AddStage<LabelAgreementStage, LabelAgreementOptions>(DebateNames.LabelAgreementStage,
+            "Measures the pipeline's pairwise labels against gold on prompts within and beyond a verification limit.");
+}

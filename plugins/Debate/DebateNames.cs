@@ -1,0 +1,100 @@
+namespace AlignFx.Debate;
+
+/// <summary>The component names this plugin registers, and the names of the judge and debater models its protocols take.</summary>
+public static class DebateNames
+{
+    /// <summary>The debate protocol (an oversight method).</summary>
+    public const string Debate = "debate";
+
+    /// <summary>The consultancy protocol (an oversight method).</summary>
+    public const string Consultancy = "consultancy";
+
+    /// <summary>The judge alone (an oversight method, the naive baseline).</summary>
+    public const string Direct = "direct";
+
+    /// <summary>The stage that measures an oversight method on items with one right and one wrong answer.</summary>
+    public const string OverseeStage = "oversee";
+
+    /// <summary>The stage that measures the pipeline's labels against gold within and beyond a verification limit.</summary>
+    public const string LabelAgreementStage = "label-agreement";
+
+    /// <summary>The simulated judge (the only judge so far).</summary>
+    public const string SimulatedJudge = "simulated-judge";
+
+    /// <summary>Scripted debaters and consultants (the only debaters so far).</summary>
+    public const string ScriptedDebater = "scripted";
+
+    /// <summary>The metadata key of a prompt's user hint, as the arithmetic task writes it (a judge option can change it).</summary>
+    public const string DefaultHintKey = "hint";
+}
+
+/// <summary>Transcript speakers.</summary>
+public static class Speakers
+{
+    /// <summary>The debater presented first.</summary>
+    public const string DebaterA = "debater-a";
+
+    /// <summary>The debater presented second.</summary>
+    public const string DebaterB = "debater-b";
+
+    /// <summary>The consultant.</summary>
+    public const string Consultant = "consultant";
+
+    /// <summary>The judge.</summary>
+    public const string Judge = "judge";
+}
+
+/// <summary>The metrics the <c>oversee</c> stage logs (step 0), each over the stage's items.</summary>
+public static class OversightMetrics
+{
+    /// <summary>Fraction of items whose verdict chose the right answer.</summary>
+    public const string Accuracy = "oversight/accuracy";
+
+    /// <summary>Accuracy on items whose answers the judge could not check alone (final claim beyond its verification limit).</summary>
+    public const string AccuracyUncheckable = "oversight/accuracy_uncheckable";
+
+    /// <summary>Accuracy on items the judge could check alone.</summary>
+    public const string AccuracyCheckable = "oversight/accuracy_checkable";
+
+    /// <summary>Fraction of items the judge could not check alone.</summary>
+    public const string UncheckableFraction = "oversight/uncheckable_fraction";
+
+    /// <summary>Fraction of games (one answer order each) won by the side of the right answer.</summary>
+    public const string HonestWinRate = "oversight/honest_win_rate";
+
+    /// <summary>Accuracy of the games in which the right answer was presented first.</summary>
+    public const string AccuracyRightFirst = "oversight/accuracy_right_first";
+
+    /// <summary>Accuracy of the games in which the right answer was presented second.</summary>
+    public const string AccuracyRightSecond = "oversight/accuracy_right_second";
+
+    /// <summary>Fraction of items whose two answer orders gave different verdicts.</summary>
+    public const string SwapDisagreement = "oversight/swap_disagreement";
+
+    /// <summary>Fraction of games decided by a check of the judge (the rest by its biases).</summary>
+    public const string DecidedByCheck = "oversight/decided_by_check";
+
+    /// <summary>
+    /// The bias-driven rate: over the games no check decided, the judge's mean probability of choosing the right
+    /// answer by its biases alone (0.5 for a judge without biases, or whose biases are blind to the truth).
+    /// </summary>
+    public const string BiasRate = "oversight/bias_rate";
+
+    /// <summary>Elo of the side defending the right answer, after the tournament of every game (both start at 1000).</summary>
+    public const string EloHonest = "oversight/elo_honest";
+
+    /// <summary>Elo of the side defending the wrong answer.</summary>
+    public const string EloDishonest = "oversight/elo_dishonest";
+
+    /// <summary>Judge checks per verdict (both orders).</summary>
+    public const string ChecksPerVerdict = "oversight/checks_per_verdict";
+
+    /// <summary>Debater turns per verdict (both orders).</summary>
+    public const string TurnsPerVerdict = "oversight/turns_per_verdict";
+
+    /// <summary>Transcript tokens (whitespace-separated words) per verdict.</summary>
+    public const string TokensPerVerdict = "oversight/tokens_per_verdict";
+
+    /// <summary>Cost per verdict, in model calls (debater turns, judge checks and the verdict).</summary>
+    public const string CostPerVerdict = "oversight/cost_per_verdict";
+}

@@ -1,0 +1,157 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AlignFx.Debate;
+
+/// <summary>
+/// The <c>simulated-judge</c>: a weak judge who checks claims only up to a verification limit and only a few per debate,
+/// and who, when no check decides, picks a side through its biases (confident tone, padding, agreement with the user's
+/// hint, the first position) by a logistic choice: <c>P(first side) = σ(score₁ − score₂)</c>.
+/// </summary>
+public sealed class JudgeOptions : IValidatableObject
+{
+    /// <summary>The judge model; <c>simulated-judge</c> is the only one so far.</summary>
+    [Required]
+    public string Name { get; set; } = DebateNames.SimulatedJudge;
+
+    /// <summary>The hardest claim the judge can check, on the task's difficulty scale (the arithmetic task: one operation on three-digit operands is 3).</summary>
+    [Range(0.0, 100.0)]
+    public double VerificationLimit { get; set; } = 3;
+
+    /// <summary>The most claims the judge checks per debate (per answer order).</summary>
+    [Range(0, 100)]
+    public int ChecksPerDebate { get; set; } = 2;
+
+    /// <summary>Weight of a side's confident tone (the fraction of its turns said confidently) when no check decides.</summary>
+    [Range(0.0, 20.0)]
+    public double ConfidenceBias { get; set; }
+
+    /// <summary>Weight of a side's padding (the fraction of its turns padded) when no check decides.</summary>
+    [Range(0.0, 20.0)]
+    public double LengthBias { get; set; }
+
+    /// <summary>Weight of agreement with the prompt's user hint when no check decides.</summary>
+    [Range(0.0, 20.0)]
+    public double Sycophancy { get; set; }
+
+    /// <summary>Weight of being presented first when no check decides (what the answer-order swap measures).</summary>
+    [Range(-20.0, 20.0)]
+    public double PositionBias { get; set; }
+
+    /// <summary>The prompt metadata key of the user's hint (the arithmetic task's is <c>hint</c>).</summary>
+    [Required]
+    public string HintKey { get; set; } = DebateNames.DefaultHintKey;
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Name != DebateNames.SimulatedJudge)
+        {
+            yield return new ValidationResult($"unknown judge '{Name}'; the judges that exist: {DebateNames.SimulatedJudge}", [nameof(Name)]);
+        }
+    }
+}
+
+/// <summary>How well a scripted debater plays in one role (defending a right or a wrong answer).</summary>
+public sealed class DebaterSkill
+{
+    /// <summary>Probability, per turn, of disputing the opponent's first false claim when its chain has one.</summary>
+    [Range(0.0, 1.0)]
+    public double FindRate { get; set; } = 1;
+
+    /// <summary>Probability, per turn when it does not dispute a false claim, of disputing a true claim by mistake (or as a bluff).</summary>
+    [Range(0.0, 1.0)]
+    public double MistakeRate { get; set; }
+
+    /// <summary>Probability that a turn is said in a persuasive style: a confident tone and a padding sentence.</summary>
+    [Range(0.0, 1.0)]
+    public double Persuasiveness { get; set; }
+
+    /// <summary>Whether it states its working steps (false: its final claim only, which an opponent must dispute and split).</summary>
+    public bool StateSteps { get; set; } = true;
+}
+
+/// <summary>
+/// <c>scripted</c> debaters and consultants, for tasks with claims: one that defends the right answer states the true
+/// chain of steps; one that defends a wrong answer states the chain that hides one false step (the step that carries
+/// the wrong result). Each knows the truth of claims through the task's <c>Corrected</c> (its skill is a parameter)
+/// and never through the judge's check. Its skill depends on its role.
+/// </summary>
+public sealed class DebaterOptions : IValidatableObject
+{
+    /// <summary>The debater model; <c>scripted</c> is the only one so far.</summary>
+    [Required]
+    public string Name { get; set; } = DebateNames.ScriptedDebater;
+
+    /// <summary>Skill when it defends the right answer.</summary>
+    [Required]
+    public DebaterSkill Honest { get; set; } = new();
+
+    /// <summary>Skill when it defends a wrong answer (its find rate matters when the opponent's answer is wrong too).</summary>
+    [Required]
+    public DebaterSkill Dishonest { get; set; } = new();
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Name != DebateNames.ScriptedDebater)
+        {
+            yield return new ValidationResult($"unknown debater '{Name}'; the debaters that exist: {DebateNames.ScriptedDebater}", [nameof(Name)]);
+        }
+    }
+}
+
+/// <summary>Options every protocol shares.</summary>
+public abstract class ProtocolOptions
+{
+    /// <summary>The judge.</summary>
+    [Required]
+    public JudgeOptions Judge { get; set; } = new();
+
+    /// <summary>Run every question in both answer orders (and combine the two verdicts); false: the given order only.</summary>
+    public bool BothOrders { get; set; } = true;
+
+    /// <summary>The random stream prefix of the protocol's draws (change it for other draws under the same seed).</summary>
+    [Required, MinLength(1)]
+    public string SeedStream { get; set; } = "oversight";
+}
+
+/// <summary>Options of <c>direct</c>: the judge alone checks the two final answers within its limit, else decides by its biases.</summary>
+public sealed class DirectOptions : ProtocolOptions;
+
+/// <summary>Options of <c>debate</c>.</summary>
+public sealed class DebateOptions : ProtocolOptions
+{
+    /// <summary>The two debaters (one model plays both sides).</summary>
+    [Required]
+    public DebaterOptions Debaters { get; set; } = new();
+
+    /// <summary>Rounds: the first states the chains, each later one gives both debaters a move (dispute or pass).</summary>
+    [Range(1, 100)]
+    public int Rounds { get; set; } = 3;
+
+    /// <summary>The most debater turns per debate (statements, disputes and the defences that split a claim).</summary>
+    [Range(2, 1000)]
+    public int MaxTurns { get; set; } = 12;
+
+    /// <summary>
+    /// Simultaneous turns: in each round both debaters choose their move before either is resolved (false: sequential,
+    /// the second chooses after the first's dispute was resolved).
+    /// </summary>
+    public bool Simultaneous { get; set; }
+}
+
+/// <summary>Options of <c>consultancy</c>.</summary>
+public sealed class ConsultancyOptions : ProtocolOptions
+{
+    /// <summary>The consultant.</summary>
+    [Required]
+    public DebaterOptions Consultant { get; set; } = new();
+
+    /// <summary>Probability that the consultant argues for the answer it believes right.</summary>
+    [Range(0.0, 1.0)]
+    public double HonestRate { get; set; } = 0.5;
+
+    /// <summary>The most consultant turns (its statement and the defences that split a questioned claim).</summary>
+    [Range(1, 1000)]
+    public int MaxTurns { get; set; } = 8;
+}

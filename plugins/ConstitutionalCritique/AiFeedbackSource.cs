@@ -13,7 +13,7 @@ public sealed class AiFeedbackOptions
 {
     /// <summary>The principles one is sampled from for each query (by weight).</summary>
     [Required]
-    public Constitution Constitution { get; set; } = new();
+    public Constitution? Constitution { get; set; }
 
     /// <summary>The feedback model: a feedback source that can judge under a principle (<c>simulated-ai</c>).</summary>
     [ComponentKind(ComponentKinds.FeedbackSource)]
@@ -83,6 +83,8 @@ public sealed class AiFeedbackSource : IFeedbackSource
     {
         ArgumentNullException.ThrowIfNull(queries);
         IPrincipleJudge model = Model();
+        Constitution constitution = _options.Constitution
+            ?? throw new InvalidOperationException($"{CaiComponents.AiFeedback} needs a constitution; give its 'constitution' option principles.");
         var records = new List<FeedbackRecord>(queries.Count);
         foreach (FeedbackQuery query in queries)
         {
@@ -91,7 +93,7 @@ public sealed class AiFeedbackSource : IFeedbackSource
                 throw new NotSupportedException($"{CaiComponents.AiFeedback} answers pairwise queries only, not {query.Kind} (query {query.Id}).");
             }
             long started = Stopwatch.GetTimestamp();
-            Principle principle = _options.Constitution.Sample(RandomStreams.Create(_seed, $"feedback/{CaiComponents.AiFeedback}/{pair.Id}"));
+            Principle principle = constitution.Sample(RandomStreams.Create(_seed, $"feedback/{CaiComponents.AiFeedback}/{pair.Id}"));
             PrincipleJudgement inOrder = await model.JudgeAsync(pair.Id + "/12", pair.First, pair.Second, principle, ct).ConfigureAwait(false);
             var transcript = new List<TranscriptTurn>
             {

@@ -59,7 +59,10 @@ public static class CaiKeys
     /// language models' <c>sft</c> stage reads by default (that plugin defines the same value; plugins share no code).
     /// </summary>
     public const string SftDataset = "sft";
-    /// <summary>The key of critique-revise's <see cref="Abstractions.Runs.EvaluationResults"/> (final-round metrics).</summary>
+    /// <summary>
+    /// The key of critique-revise's <see cref="Abstractions.Runs.EvaluationResults"/> (final-round metrics) and of its
+    /// chains (an <c>IReadOnlyList&lt;CorrectionFeedback&gt;</c>).
+    /// </summary>
     public const string RevisionResults = "critique-revise";
     /// <summary>The key of principle-agreement's <see cref="Abstractions.Runs.EvaluationResults"/>.</summary>
     public const string AgreementResults = "principle-agreement";
@@ -71,6 +74,10 @@ public static class CaiKeys
     public const string CriticSpeaker = "critic";
     /// <summary>Transcript speaker: a revision.</summary>
     public const string ReviserSpeaker = "reviser";
+    /// <summary>A critic turn's word for a critique that finds a flaw.</summary>
+    public const string Flaw = "flaw";
+    /// <summary>A critic turn's word for a critique that finds none.</summary>
+    public const string NoFlaw = "no flaw";
     /// <summary>The run file the constitution in use is written to.</summary>
     public const string ConstitutionFile = "cai/constitution.json";
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using AlignFx.Abstractions.Claims;
 using AlignFx.Abstractions.Critique;
+using AlignFx.Abstractions.Feedback;
 using AlignFx.Abstractions.Oversight;
 using AlignFx.Abstractions.Plugins;
 using AlignFx.Abstractions.Policies;
@@ -18,7 +19,7 @@ public sealed class CritiqueReviseOptions
 {
     /// <summary>The principles; one is sampled (by weight) for each round of each response.</summary>
     [Required]
-    public Constitution Constitution { get; set; } = new();
+    public Constitution? Constitution { get; set; }
 
     /// <summary>The critic (a component of the critic kind; <c>scripted</c> comes with the Critics plugin).</summary>
     [ComponentKind(ComponentKinds.Critic)]
@@ -57,28 +58,38 @@ public sealed class CritiqueReviseOptions
     public string Output { get; set; } = CaiKeys.SftDataset;
 }
 
-/// <summary>One response's way through the rounds.</summary>
+/// <summary>One response's way through the rounds (kept inside the stage; it leaves them as contract records).</summary>
 /// <param name="Revisions">The response as sampled (index 0) and after each round (index k), every one kept.</param>
 /// <param name="Principles">The principle sampled in each round (index k − 1 for round k).</param>
 /// <param name="Critiques">The critique of each round.</param>
-public sealed record RevisionChain(IReadOnlyList<Response> Revisions, IReadOnlyList<string> Principles, IReadOnlyList<Critique> Critiques)
+internal sealed record RevisionChain(IReadOnlyList<Response> Revisions, IReadOnlyList<string> Principles, IReadOnlyList<Critique> Critiques)
 {
     /// <summary>The last revision.</summary>
     public Response Final => Revisions[^1];
 
-    /// <summary>The chain as transcript turns (principle, critique, revision per round).</summary>
-    /// <returns>The turns.</returns>
+    /// <summary>
+    /// The chain as transcript turns: the sampled response (speaker <c>reviser</c>), then per round the principle, the
+    /// critique (<c>critic: flaw|no flaw: text</c>) and the revision.
+    /// </summary>
     public IReadOnlyList<TranscriptTurn> Transcript()
     {
         var turns = new List<TranscriptTurn> { new(CaiKeys.ReviserSpeaker, Revisions[0].Text) };
         for (int k = 0; k < Critiques.Count; k++)
         {
+            Critique critique = Critiques[k];
             turns.Add(new(CaiKeys.PrincipleSpeaker, Principles[k]));
-            turns.Add(new(CaiKeys.CriticSpeaker, Critiques[k].Text));
+            turns.Add(new(CaiKeys.CriticSpeaker, $"{critique.Critic}: {(critique.Flawed ? CaiKeys.Flaw : CaiKeys.NoFlaw)}: {critique.Text}"));
             turns.Add(new(CaiKeys.ReviserSpeaker, Revisions[k + 1].Text));
         }
         return turns;
     }
+
+    /// <summary>The chain as a correction record: the sampled response, its final revision, the transcript, the critiques' cost.</summary>
+    public CorrectionFeedback ToRecord(string critic) => new(Revisions[0].Id,
+        new FeedbackProvenance(CaiComponents.CritiqueRevise, critic, Critiques.Sum(c => c.Cost), TimeSpan.Zero, 1), Revisions[0], Final.Text)
+    {
+        Transcript = Transcript(),
+    };
 }
 
 /// <summary>
@@ -89,7 +100,9 @@ public sealed record RevisionChain(IReadOnlyList<Response> Revisions, IReadOnlyL
 /// steps rate and mean length (<see cref="CaiMetrics"/>, <c>revision/</c> + the task metric's name), and per round
 /// 1..R the critiques' flagged rate, precision and recall against the principle's gold features, and the share
 /// revised; plus <see cref="CaiMetrics.RevisionBound"/>. Leaves the final revisions as <c>IReadOnlyList&lt;Response&gt;</c>
-/// under <see cref="CritiqueReviseOptions.Output"/> (for <c>sft</c>), every chain as <c>IReadOnlyList&lt;RevisionChain&gt;</c>,
+/// under <see cref="CritiqueReviseOptions.Output"/> (for <c>sft</c>), every chain as a <see cref="CorrectionFeedback"/> (the
+/// sampled response, its final revision, and a transcript with every principle, critique and revision) in an
+/// <c>IReadOnlyList&lt;CorrectionFeedback&gt;</c> under <see cref="CaiKeys.RevisionResults"/> and in the run's feedback log,
 /// the last round's metrics as <see cref="EvaluationResults"/> (key <see cref="CaiKeys.RevisionResults"/>), and the
 /// constitution in the run's files (<see cref="CaiKeys.ConstitutionFile"/>). Draws: principles from
 /// <c>critique-revise/principle/&lt;response&gt;/&lt;round&gt;</c>, samples from <c>critique-revise/generate/&lt;batch&gt;</c>.
@@ -110,9 +123,11 @@ public sealed class CritiqueReviseStage(CritiqueReviseOptions options) : IStage
         {
             throw new InvalidOperationException($"The task's split '{options.Split}' has no prompts.");
         }
+        Constitution constitution = options.Constitution
+            ?? throw new InvalidOperationException($"{CaiComponents.CritiqueRevise} needs a constitution; give its 'constitution' option principles.");
         ICritic critic = context.Components.Create<ICritic>(options.Critic);
         var reviser = new ScriptedReviser(checker, options.Reviser);
-        WriteConstitution(context);
+        WriteConstitution(context, constitution);
 
         IReadOnlyList<Response> sampled = await Sample(context, prompts, ct).ConfigureAwait(false);
         var chains = new List<RevisionChain>(sampled.Count);
@@ -128,7 +143,7 @@ public sealed class CritiqueReviseStage(CritiqueReviseOptions options) : IStage
                 for (int k = 1; k <= options.Rounds; k++)
                 {
                     Response current = revisions[^1];
-                    Principle principle = options.Constitution.Sample(context.CreateRandom($"critique-revise/principle/{first.Id}/{k}"));
+                    Principle principle = constitution.Sample(context.CreateRandom($"critique-revise/principle/{first.Id}/{k}"));
                     Critique critique = await critic.CritiqueAsync(current, principle, ct).ConfigureAwait(false);
                     string text = reviser.Revise(current, principle, critique);
                     Response next = text == current.Text ? current : current with
@@ -154,7 +169,9 @@ public sealed class CritiqueReviseStage(CritiqueReviseOptions options) : IStage
         var results = new Dictionary<string, double>(last, StringComparer.Ordinal) { [CaiMetrics.RevisionBound] = bound };
         context.Artifacts.Set(new EvaluationResults(CaiKeys.RevisionResults, results), CaiKeys.RevisionResults);
         context.Artifacts.Set<IReadOnlyList<Response>>([.. chains.Select(c => c.Final)], options.Output);
-        context.Artifacts.Set<IReadOnlyList<RevisionChain>>(chains);
+        List<CorrectionFeedback> records = [.. chains.Select(c => c.ToRecord(options.Critic.Name))];
+        context.FeedbackLog?.Record(records);
+        context.Artifacts.Set<IReadOnlyList<CorrectionFeedback>>(records, CaiKeys.RevisionResults);
         context.Logger.LogInformation("critique-revise: {Count} responses, {Rounds} rounds; gold accuracy {Before:P1} -> {After:P1} (bound {Bound:P1})",
             chains.Count, options.Rounds, MeasureRound(gold, chains, 0)[TaskMetrics.Accuracy],
             last[TaskMetrics.Accuracy], bound);
@@ -216,10 +233,10 @@ public sealed class CritiqueReviseStage(CritiqueReviseOptions options) : IStage
     private static IReadOnlyDictionary<string, double> MeasureRound(IGoldEvaluator gold, List<RevisionChain> chains, int round) =>
         TaskMetrics.MeasureResponses([.. chains.Select(c => gold.Evaluate(c.Revisions[round]))]);
 
-    private void WriteConstitution(IStageContext context)
+    private static void WriteConstitution(IStageContext context, Constitution constitution)
     {
         string path = context.Files.GetPath(CaiKeys.ConstitutionFile);
-        File.WriteAllText(path, JsonSerializer.Serialize(options.Constitution, ConstitutionJson));
+        File.WriteAllText(path, JsonSerializer.Serialize(constitution, ConstitutionJson));
         context.Files.Register(CaiKeys.ConstitutionFile, "constitution", "the principles critique-revise sampled from");
     }
 

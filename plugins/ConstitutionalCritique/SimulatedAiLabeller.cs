@@ -110,9 +110,15 @@ public sealed class SimulatedAiLabeller : IFeedbackSource, IPrincipleJudge
         return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
     }
 
-    internal static double Sigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
+    /// <summary>The logistic function.</summary>
+    /// <param name="x">Any number.</param>
+    /// <returns>1 / (1 + e^−x).</returns>
+    public static double Sigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
 
-    internal static double Logit(double p)
+    /// <summary>The log-odds of a probability, clamped to [1e-6, 1 − 1e-6] first.</summary>
+    /// <param name="p">A probability.</param>
+    /// <returns>log(p / (1 − p)).</returns>
+    public static double Logit(double p)
     {
         double q = Math.Clamp(p, 1e-6, 1 - 1e-6);
         return Math.Log(q / (1 - q));

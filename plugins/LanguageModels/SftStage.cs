@@ -41,7 +41,8 @@ public sealed class SftOptions
 /// negative log-probability of each response's tokens (and its end token) given its prompt, through
 /// <see cref="ITrainablePolicy.ScoreTokens"/>, so any trainable policy can be fine-tuned. Shuffles the examples each
 /// epoch from the stage's stream <c>sft/order</c>; logs <c>sft/loss</c> per step and leaves <see cref="EvaluationResults"/>
-/// (key <see cref="ResultsKey"/>: steps, first and last epoch's mean loss).
+/// (key <see cref="ResultsKey"/>: steps, first and last epoch's mean loss), and a snapshot of the policy before
+/// fine-tuning under <see cref="BasePolicyKey"/> (what <c>evaluate</c> compares against).
 /// </summary>
 /// <param name="options">The stage's options.</param>
 public sealed class SftStage(SftOptions options) : IStage
@@ -58,6 +59,11 @@ public sealed class SftStage(SftOptions options) : IStage
     public const string LastEpochLoss = "sft/last_epoch_loss";
     /// <summary>Optimiser steps taken.</summary>
     public const string StepsMetric = "sft/steps";
+    /// <summary>
+    /// The artifact key of the policy as it was before fine-tuning (a frozen snapshot), the key the optimise stage uses
+    /// for the policy it started from, so that <c>evaluate</c> reports base against fine-tuned.
+    /// </summary>
+    public const string BasePolicyKey = "base";
 
     /// <inheritdoc />
     public Task RunAsync(IStageContext context, CancellationToken ct)
@@ -74,6 +80,7 @@ public sealed class SftStage(SftOptions options) : IStage
         }
         // Score the text as written (a revision's token ids, if any, belong to the response before it was revised).
         Response[] rows = [.. examples.Select(e => e with { TokenIds = null, TokenLogProbs = null })];
+        context.Artifacts.Set(policy.Snapshot(), BasePolicyKey);
         Random random = context.CreateRandom("sft/order");
         var module = policy.Module;
         module.train();

@@ -42,14 +42,31 @@ public sealed class AiFeedbackTests(ITestOutputHelper output)
         var (swapped, swappedSe) = Agreement(await Ask(Source(Labeller(6, biased), swap: true)));
         var (once, onceSe) = Agreement(await Ask(Source(Labeller(6, biased), swap: false)));
         var (fairOnce, fairOnceSe) = Agreement(await Ask(Source(Labeller(5, unbiased), swap: false)));
-        output.WriteLine($"agreement with gold: unbiased both orders {fair:F4} ± {fairSe:F4}, unbiased one order {fairOnce:F4} ± {fairOnceSe:F4}, "
-            + $"bias 2 both orders {swapped:F4} ± {swappedSe:F4}, bias 2 one order {once:F4} ± {onceSe:F4}");
+        output.WriteLine($"agreement with gold: unbiased both orders {fair:F6} ± {fairSe:F4}, unbiased one order {fairOnce:F4} ± {fairOnceSe:F4}, "
+            + $"bias 2 both orders {swapped:F6} ± {swappedSe:F4}, bias 2 one order {once:F4} ± {onceSe:F4}");
 
         double twoSe = 2 * Math.Sqrt((fairSe * fairSe) + (swappedSe * swappedSe));
         Assert.True(Math.Abs(swapped - fair) <= twoSe, $"both orders: {swapped} vs unbiased {fair} (2 SE = {twoSe})");
         // The bias is real: asked once, the biased labeller agrees with gold far less.
         double twoSeOnce = 2 * Math.Sqrt((fairSe * fairSe) + (onceSe * onceSe));
         Assert.True(fair - once > 5 * twoSeOnce, $"one order: {once} vs unbiased {fair} (2 SE = {twoSeOnce})");
+    }
+
+    [Fact]
+    public async Task At_the_same_label_budget_ai_feedback_agrees_with_gold_more_than_the_quickstarts_flawed_human()
+    {
+        // The quickstart's task and evaluator (checks one-step sums only, likes a confident tone) against the AI labeller
+        // of examples/constitutional-rl.json, on the same 2,000 pairs of corpus-distribution answers.
+        var task = new AlignFx.Tasks.Arithmetic.ArithmeticOptions { Operators = "+-", HardDigits = 1, HardOperations = 2 };
+        List<PairwiseQuery> queries = [.. Arithmetic.Pairs(2000, seed: 21, task).Select((p, i) => new PairwiseQuery($"h{i}", p.First, p.Second))];
+        var human = new AlignFx.Feedback.SimulatedHumanSource(new AlignFx.Feedback.SimulatedHumanOptions { VerificationLimit = 1, ConfidenceBias = 1 }, new TestRunContext(3), Arithmetic.Task);
+        var ai = Source(Labeller(3, new SimulatedAiOptions { VerificationLimit = 2, PositionBias = 1, Literalism = 0.25 }), swap: true);
+
+        var (humanAgreement, humanSe) = Agreement((await human.AnswerAsync(queries, TestContext.Current.CancellationToken)).Cast<PairwiseFeedback>());
+        var (aiAgreement, aiSe) = Agreement((await ai.AnswerAsync(queries, TestContext.Current.CancellationToken)).Cast<PairwiseFeedback>());
+        output.WriteLine($"agreement with gold on 2,000 pairs: flawed human {humanAgreement:F4} ± {humanSe:F4}, ai-feedback {aiAgreement:F4} ± {aiSe:F4}");
+
+        Assert.True(aiAgreement - humanAgreement > 2 * Math.Sqrt((humanSe * humanSe) + (aiSe * aiSe)), $"ai {aiAgreement} vs human {humanAgreement}");
     }
 
     [Fact]

@@ -39,9 +39,11 @@ internal static class Arithmetic
     public static readonly ArithmeticTask Task = new(new ArithmeticOptions(), new TestRunContext(0));
 
     /// <summary><paramref name="count"/> pairs of responses to the same train prompt, with ids.</summary>
-    public static List<(Response First, Response Second)> Pairs(int count, long seed)
+    public static List<(Response First, Response Second)> Pairs(int count, long seed, ArithmeticOptions? options = null)
     {
-        var task = new ArithmeticTask(new ArithmeticOptions { TrainPrompts = count }, new TestRunContext(seed));
+        options ??= new ArithmeticOptions();
+        options.TrainPrompts = count;
+        var task = new ArithmeticTask(options, new TestRunContext(seed));
         var prompts = task.GetPrompts(TaskSplits.Train);
         var responses = new CorpusPolicy().GenerateAsync([.. prompts.SelectMany(p => new[] { p, p })], new GenerationOptions { Seed = seed }, CancellationToken.None).Result;
         var named = responses.Select((r, i) => r with { Id = $"r{i}" }).ToList();

@@ -5,6 +5,7 @@ using AlignFx.Abstractions.Feedback;
 using AlignFx.Abstractions.Oversight;
 using AlignFx.Abstractions.Plugins;
 using AlignFx.Abstractions.Runs;
+using AlignFx.Abstractions.Tasks;
 
 namespace AlignFx.ConstitutionalCritique;
 
@@ -19,6 +20,18 @@ public sealed class AiFeedbackOptions
     [ComponentKind(ComponentKinds.FeedbackSource)]
     public ComponentRef Model { get; set; } = new() { Name = CaiComponents.SimulatedAi };
 
+    /// <summary>
+    /// A critic to judge with instead of <see cref="Model"/> (null: use the model): it critiques each response under the
+    /// principle, and the first is preferred with probability <c>σ(criticSharpness·(flawed₂ − flawed₁))</c>. Any
+    /// component of the critic kind serves, the scripted critic now and a chat critic with the principle's templates later.
+    /// </summary>
+    [ComponentKind(ComponentKinds.Critic)]
+    public ComponentRef? Critic { get; set; }
+
+    /// <summary>With a <see cref="Critic"/>: the log-odds for the response the critic did not flag when it flagged the other.</summary>
+    [Range(0.0, 100.0)]
+    public double CriticSharpness { get; set; } = 2;
+
     /// <summary>Ask in both orders and average the log-odds, which cancels a position bias that adds to them (false: ask once, in the query's order).</summary>
     public bool SwapPositions { get; set; } = true;
 }
@@ -29,7 +42,8 @@ public sealed class AiFeedbackOptions
 /// the query's order and, with <see cref="AiFeedbackOptions.SwapPositions"/>, in the swapped order, and labels the
 /// pair softly with <c>σ((logit p₁₂ − logit p₂₁)/2)</c>: the mean of the two orders' log-odds (Bai et al. 2022 use the
 /// feedback model's normalised log-probabilities as soft labels). A bias the model adds to the first position's
-/// log-odds cancels exactly. Each record's transcript carries the principle and the model's rationales; its
+/// log-odds cancels exactly. With <see cref="AiFeedbackOptions.Critic"/> a critic judges instead (<see cref="CriticJudge"/>:
+/// any component of the critic kind, so a chat critic with the principle's templates once one exists). Each record's transcript carries the principle and the model's rationales; its
 /// provenance carries the model's name and the summed cost of its calls. Plugs into <c>collect-feedback</c> like any source.
 /// </summary>
 public sealed class AiFeedbackSource : IFeedbackSource
@@ -137,6 +151,11 @@ public sealed class AiFeedbackSource : IFeedbackSource
         {
             return _model;
         }
+        if (_options.Critic is { } critic)
+        {
+            _model = new CriticJudge(_components.Create<ICritic>(critic), critic.Name, _options.CriticSharpness);
+            return _model;
+        }
         IFeedbackSource source = _components.Create<IFeedbackSource>(_options.Model);
         _model = source as IPrincipleJudge ?? throw new InvalidOperationException(
             $"The feedback model '{_options.Model.Name}' cannot judge under a principle; name a model that can, such as '{CaiComponents.SimulatedAi}'.");
@@ -149,5 +168,24 @@ public sealed class AiFeedbackSource : IFeedbackSource
 
         public T Create<T>(ComponentRef reference) where T : class =>
             throw new InvalidOperationException($"This ai-feedback source was given its model; it creates no '{reference.Name}'.");
+    }
+}
+
+/// <summary>A critic as a feedback model: critiques both responses under the principle and prefers the one it did not flag.</summary>
+/// <param name="critic">The critic.</param>
+/// <param name="name">Its component name (provenance's annotator).</param>
+/// <param name="sharpness">The log-odds for the unflagged response when the other is flagged.</param>
+public sealed class CriticJudge(ICritic critic, string name, double sharpness) : IPrincipleJudge
+{
+    /// <inheritdoc />
+    public async Task<PrincipleJudgement> JudgeAsync(string callId, Response first, Response second, Principle? principle, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        Critique a = await critic.CritiqueAsync(first, principle, ct).ConfigureAwait(false);
+        Critique b = await critic.CritiqueAsync(second, principle, ct).ConfigureAwait(false);
+        double p = SimulatedAiLabeller.Sigmoid(sharpness * ((b.Flawed ? 1 : 0) - (a.Flawed ? 1 : 0)));
+        string rationale = $"first: {(a.Flawed ? CaiKeys.Flaw : CaiKeys.NoFlaw)}: {a.Text} second: {(b.Flawed ? CaiKeys.Flaw : CaiKeys.NoFlaw)}: {b.Text}";
+        return new PrincipleJudgement(Math.Clamp(p, 1e-6, 1 - 1e-6), rationale, name, a.Cost + b.Cost);
     }
 }

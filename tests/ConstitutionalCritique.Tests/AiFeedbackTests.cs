@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using AlignFx.Abstractions.Critique;
 using AlignFx.Abstractions.Feedback;
 using AlignFx.Abstractions.Tasks;
@@ -149,5 +150,41 @@ public sealed class AiFeedbackTests(ITestOutputHelper output)
         Assert.True(Towards(verbose, GoldFeatures.Length) > Towards(plain, GoldFeatures.Length) + 0.05);
         Assert.True(Towards(self, GoldFeatures.Hedged) > Towards(plain, GoldFeatures.Hedged) + 0.05);
         Assert.True(TaskMetrics.GoldAgreement(verbose, Arithmetic.Task) < TaskMetrics.GoldAgreement(plain, Arithmetic.Task));
+    }
+
+    [Fact]
+    public async Task A_critic_can_be_the_feedback_model_and_its_labels_follow_what_it_flags_under_the_principle()
+    {
+        var constitution = new JsonObject { ["principles"] = new JsonArray(Constitutions.Only("wrong-steps")["principles"]![0]!.DeepClone()) };
+        var manifest = new JsonObject
+        {
+            ["name"] = "critic-feedback",
+            ["seed"] = 2,
+            ["task"] = new JsonObject { ["name"] = "arithmetic", ["options"] = new JsonObject { ["trainPrompts"] = 300 } },
+            ["policy"] = "corpus",
+            ["stages"] = new JsonArray(
+                new JsonObject
+                {
+                    ["stage"] = "collect-feedback",
+                    ["labels"] = 300,
+                    ["source"] = new JsonObject
+                    {
+                        ["name"] = CaiComponents.AiFeedback,
+                        ["options"] = new JsonObject { ["constitution"] = constitution, ["critic"] = CaiComponents.DefaultCritic },
+                    },
+                },
+                new JsonObject { ["stage"] = CaiComponents.PrincipleAgreement }),
+        };
+        using var run = new ExampleRun();
+        await run.RunAsync(manifest, TestCatalog.Instance, TestContext.Current.CancellationToken);
+        double agreement = run.Metric(CaiMetrics.PrincipleAgreementPrefix + "wrong-steps").Single();
+        output.WriteLine($"scripted critic as the feedback model, wrong-steps: agreement with gold {agreement:F3}");
+
+        var labels = run.Outcome.Artifacts.Get<FeedbackDataset>().Pairwise.ToList();
+        Assert.Equal(300, labels.Count);
+        Assert.All(labels, l => Assert.Equal(CaiComponents.DefaultCritic, l.Provenance.Annotator));
+        // A right answer states no false claim; a wrong one that states an answer does: the critic at recall 1 tells them apart.
+        Assert.True(agreement > 0.8, $"agreement {agreement}");
+        Assert.Contains(labels, l => l.PreferFirst is > 0.5 and < 1);
     }
 }

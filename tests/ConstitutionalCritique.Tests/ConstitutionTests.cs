@@ -89,12 +89,12 @@ public sealed class ConstitutionTests : IDisposable
         // Manifests have no file reference for option objects (only role prompts' templateFile), so the examples inline it.
         string shipped = Constitutions.Arithmetic().ToJsonString();
         var inlined = new List<string>();
-        foreach (string file in new[] { "constitutional-sl.json", "constitutional-rl.json", "constitutional-vs-rlhf.json" })
+        foreach (string file in new[] { "constitutional-sl.json", "constitutional-rl.json", "constitutional-vs-rlhf.json", "constitutional-ai-feedback-biases.json" })
         {
             JsonObject manifest = ExampleRun.Load(file);
             inlined.AddRange(manifest.DescendantsNamed("constitution").Select(c => c.ToJsonString()));
         }
-        Assert.True(inlined.Count >= 3, $"found {inlined.Count} constitutions");
+        Assert.True(inlined.Count >= 7, $"found {inlined.Count} constitutions");
         Assert.All(inlined, c => Assert.Equal(shipped, c));
     }
 

@@ -107,6 +107,7 @@ public sealed class ExampleTests
     [InlineData("constitutional-sl.json")]
     [InlineData("constitutional-rl.json")]
     [InlineData("constitutional-vs-rlhf.json")]
+    [InlineData("constitutional-ai-feedback-biases.json")]
     public void The_example_is_a_valid_manifest(string file)
     {
         var errors = ManifestLoader.Validate(Path.Combine(AppContext.BaseDirectory, "examples", file), TestCatalog.Instance);

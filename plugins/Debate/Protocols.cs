@@ -1,8 +1,11 @@
 using System.Globalization;
 using AlignFx.Abstractions.Claims;
 using AlignFx.Abstractions.Oversight;
+using AlignFx.Abstractions.Plugins;
+using AlignFx.Abstractions.Roles;
 using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;
+using Microsoft.Extensions.AI;
 
 namespace AlignFx.Debate;
 
@@ -18,6 +21,12 @@ public sealed record Game(int[] Order, int Chosen, double Confidence, bool Decid
 {
     /// <summary>When the judge went by its biases: its probability of choosing the first-presented candidate; else null.</summary>
     public double? FallbackFirst { get; init; }
+
+    /// <summary>Whether a chat judge forfeited its turn (a reply outside the grammar, or none in time) and a coin decided.</summary>
+    public bool JudgeForfeited { get; init; }
+
+    /// <summary>Whether the game waits for the chat judge's decision (no check decided it).</summary>
+    internal bool AwaitsJudge { get; init; }
 
     /// <summary>Transcript tokens (whitespace-separated words).</summary>
     public int Tokens => Transcript.Sum(t => t.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
@@ -36,8 +45,9 @@ public interface IMeasuredOversight
 
     /// <summary>Judges a question of two candidates, keeping the games.</summary>
     /// <param name="question">The question.</param>
+    /// <param name="ct">Stops a chat judge's request.</param>
     /// <returns>The verdict and its games.</returns>
-    ProtocolOutcome Judge(OversightQuestion question);
+    Task<ProtocolOutcome> JudgeDetailedAsync(OversightQuestion question, CancellationToken ct);
 }
 
 /// <summary>
@@ -52,13 +62,16 @@ public abstract class Protocol : IOversightMethod, IMeasuredOversight
     private readonly ProtocolOptions _options;
     private readonly string _name;
     private readonly long _seed;
+    private readonly ChatJudge? _chat;
 
     /// <summary>Sets up the protocol.</summary>
     /// <param name="options">Its options.</param>
     /// <param name="name">Its component name (a stream prefix and the verdict's judge name).</param>
     /// <param name="context">The run, whose seed fixes every draw.</param>
     /// <param name="task">The task (without its gold evaluator), whose claims the judge checks.</param>
-    private protected Protocol(ProtocolOptions options, string name, IRunContext context, ITask task)
+    /// <param name="components">The run's component factory (needed by a <c>chat</c> judge, for its model).</param>
+    /// <param name="prompter">The host's role prompter (needed by a <c>chat</c> judge).</param>
+    private protected Protocol(ProtocolOptions options, string name, IRunContext context, ITask task, IComponentFactory? components, IRolePrompter? prompter)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(context);
@@ -70,6 +83,14 @@ public abstract class Protocol : IOversightMethod, IMeasuredOversight
         _seed = context.Seed;
         Judge = new SimulatedJudge(options.Judge, checker);
         Claims = new DebaterClaimView(checker);
+        if (options.Judge.Name == DebateNames.ChatJudge)
+        {
+            if (components is null || prompter is null || options.Judge.Model is null)
+            {
+                throw new InvalidOperationException($"{name}'s chat judge needs a model (judge.model) and the host's component factory and role prompter.");
+            }
+            _chat = new ChatJudge(components.Create<IChatClient>(options.Judge.Model), prompter, options.Judge);
+        }
     }
 
     /// <inheritdoc />
@@ -80,15 +101,13 @@ public abstract class Protocol : IOversightMethod, IMeasuredOversight
     private protected DebaterClaimView Claims { get; }
 
     /// <inheritdoc />
-    public Task<OversightVerdict> JudgeAsync(OversightQuestion question, CancellationToken ct)
-    {
-        ct.ThrowIfCancellationRequested();
-        return Task.FromResult(((IMeasuredOversight)this).Judge(question).Verdict);
-    }
+    public async Task<OversightVerdict> JudgeAsync(OversightQuestion question, CancellationToken ct) =>
+        (await JudgeDetailedAsync(question, ct).ConfigureAwait(false)).Verdict;
 
     /// <inheritdoc />
-    ProtocolOutcome IMeasuredOversight.Judge(OversightQuestion question)
+    public async Task<ProtocolOutcome> JudgeDetailedAsync(OversightQuestion question, CancellationToken ct)
     {
+        ct.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(question);
         if (question.Candidates.Count != 2)
         {
@@ -99,6 +118,14 @@ public abstract class Protocol : IOversightMethod, IMeasuredOversight
         if (_options.BothOrders)
         {
             games.Add(Play(question, [1, 0], RandomStreams.Create(_seed, stream + "/1-0"), RandomStreams.Create(_seed, stream)));
+        }
+        for (int g = 0; g < games.Count; g++)
+        {
+            if (games[g].AwaitsJudge && _chat is not null)
+            {
+                Random coin = RandomStreams.Create(_seed, string.Create(CultureInfo.InvariantCulture, $"{stream}/{games[g].Order[0]}-{games[g].Order[1]}/coin"));
+                games[g] = await _chat.DecideAsync(question, games[g], coin, ct).ConfigureAwait(false);
+            }
         }
         int chosen;
         double confidence;
@@ -142,6 +169,11 @@ public abstract class Protocol : IOversightMethod, IMeasuredOversight
     private protected Game Fallback(OversightQuestion question, int[] order, (SideStyle Style, string Answer)[] sides, Random random,
         List<TranscriptTurn> transcript, int checks, int turns, string why)
     {
+        if (_chat is not null)
+        {
+            transcript.Add(new TranscriptTurn(Speakers.Judge, $"no check decides ({why}); the chat judge is asked"));
+            return new Game(order, order[0], 0.5, false, checks, turns, transcript) { AwaitsJudge = true };
+        }
         double first = Judge.PreferFirst(question.Candidates[0].Prompt, sides[0], sides[1]);
         bool pickFirst = random.NextDouble() < first;
         int chosen = order[pickFirst ? 0 : 1];
@@ -167,7 +199,13 @@ public abstract class Protocol : IOversightMethod, IMeasuredOversight
 /// budget (a true one wins, a false one loses), else decides by its biases (sycophancy, position: no side has an
 /// advocate, so tone plays no part).
 /// </summary>
-public sealed class DirectProtocol(DirectOptions options, IRunContext context, ITask task) : Protocol(options, DebateNames.Direct, context, task)
+/// <param name="options">Its options.</param>
+/// <param name="context">The run.</param>
+/// <param name="task">The task (without its gold evaluator).</param>
+/// <param name="components">The run's component factory (for a chat judge's model).</param>
+/// <param name="prompter">The host's role prompter (for a chat judge).</param>
+public sealed class DirectProtocol(DirectOptions options, IRunContext context, ITask task, IComponentFactory? components = null, IRolePrompter? prompter = null)
+    : Protocol(options, DebateNames.Direct, context, task, components, prompter)
 {
     private protected override Game Play(OversightQuestion question, int[] order, Random random, Random shared)
     {
@@ -226,7 +264,10 @@ public sealed class DebateProtocol : Protocol
     /// <param name="options">Its options.</param>
     /// <param name="context">The run.</param>
     /// <param name="task">The task (without its gold evaluator).</param>
-    public DebateProtocol(DebateOptions options, IRunContext context, ITask task) : base(options, DebateNames.Debate, context, task)
+    /// <param name="components">The run's component factory (for a chat judge's model).</param>
+    /// <param name="prompter">The host's role prompter (for a chat judge).</param>
+    public DebateProtocol(DebateOptions options, IRunContext context, ITask task, IComponentFactory? components = null, IRolePrompter? prompter = null)
+        : base(options, DebateNames.Debate, context, task, components, prompter)
     {
         _options = options;
         _debater = new ScriptedDebater(options.Debaters, Claims);
@@ -380,7 +421,10 @@ public sealed class ConsultancyProtocol : Protocol
     /// <param name="options">Its options.</param>
     /// <param name="context">The run.</param>
     /// <param name="task">The task (without its gold evaluator).</param>
-    public ConsultancyProtocol(ConsultancyOptions options, IRunContext context, ITask task) : base(options, DebateNames.Consultancy, context, task)
+    /// <param name="components">The run's component factory (for a chat judge's model).</param>
+    /// <param name="prompter">The host's role prompter (for a chat judge).</param>
+    public ConsultancyProtocol(ConsultancyOptions options, IRunContext context, ITask task, IComponentFactory? components = null, IRolePrompter? prompter = null)
+        : base(options, DebateNames.Consultancy, context, task, components, prompter)
     {
         _options = options;
         _consultant = new ScriptedDebater(options.Consultant, Claims);

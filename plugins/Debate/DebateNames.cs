@@ -27,6 +27,9 @@ public static class DebateNames
     /// <summary>Scripted debaters and consultants (the only debaters so far).</summary>
     public const string ScriptedDebater = "scripted";
 
+    /// <summary>Debaters on a chat model (in debate only).</summary>
+    public const string ChatDebater = "chat";
+
     /// <summary>The metadata key of a prompt's user hint, as the arithmetic task writes it (a judge option can change it).</summary>
     public const string DefaultHintKey = "hint";
 }

@@ -105,9 +105,30 @@ public sealed class DebaterSkill
 /// </summary>
 public sealed class DebaterOptions : IValidatableObject
 {
-    /// <summary>The debater model; <c>scripted</c> is the only one so far.</summary>
+    /// <summary>
+    /// The debater model: <c>scripted</c>, or <c>chat</c> (in <c>debate</c> only: a chat model chooses each move; the
+    /// skills below do not apply).
+    /// </summary>
     [Required]
     public string Name { get; set; } = DebateNames.ScriptedDebater;
+
+    /// <summary>With <c>chat</c>: the debaters' chat model (any <c>chat-model</c> component).</summary>
+    [ComponentKind(ComponentKinds.ChatModel)]
+    public ComponentRef? Model { get; set; }
+
+    /// <summary>
+    /// With <c>chat</c>: what the model is asked for each move (a Semantic Kernel template; <c>{{$prompt}}</c> the
+    /// question, <c>{{$answer}}</c> and <c>{{$chain}}</c> its answer and claims, <c>{{$claims}}</c> the numbered claims it
+    /// may dispute, <c>{{$transcript}}</c> the debate so far). A reply must start with <c>dispute N</c> or <c>pass</c>.
+    /// </summary>
+    [Required, RoleVariables("prompt", "answer", "chain", "claims", "transcript")]
+    public RolePrompt Prompt { get; set; } = RolePrompt.Inline(
+        "Question: {{$prompt}}\nYou defend the answer {{$answer}}: {{$chain}}\nYour opponent claims: {{$claims}}\nDebate so far:\n{{$transcript}}\n"
+        + "Reply 'dispute N' to dispute your opponent's claim N, or 'pass'.");
+
+    /// <summary>With <c>chat</c>: seconds the model has for each move; a late reply forfeits the turn.</summary>
+    [Range(0.001, 3600.0)]
+    public double TimeoutSeconds { get; set; } = 60;
 
     /// <summary>Skill when it defends the right answer.</summary>
     [Required]
@@ -120,9 +141,13 @@ public sealed class DebaterOptions : IValidatableObject
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (Name != DebateNames.ScriptedDebater)
+        if (Name is not (DebateNames.ScriptedDebater or DebateNames.ChatDebater))
         {
-            yield return new ValidationResult($"unknown debater '{Name}'; the debaters that exist: {DebateNames.ScriptedDebater}", [nameof(Name)]);
+            yield return new ValidationResult($"unknown debater '{Name}'; the debaters that exist: {DebateNames.ScriptedDebater}, {DebateNames.ChatDebater}", [nameof(Name)]);
+        }
+        else if (Name == DebateNames.ChatDebater && Model is null)
+        {
+            yield return new ValidationResult($"{DebateNames.ChatDebater} debaters need a model: set model to a chat-model component (for example \"policy\")", [nameof(Model)]);
         }
     }
 }
@@ -168,8 +193,18 @@ public sealed class DebateOptions : ProtocolOptions
 }
 
 /// <summary>Options of <c>consultancy</c>.</summary>
-public sealed class ConsultancyOptions : ProtocolOptions
+public sealed class ConsultancyOptions : ProtocolOptions, IValidatableObject
 {
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Consultant.Name != DebateNames.ScriptedDebater)
+        {
+            yield return new ValidationResult($"consultancy takes a {DebateNames.ScriptedDebater} consultant only (it must know which answer it believes right): set consultant.name to {DebateNames.ScriptedDebater}",
+                [nameof(Consultant)]);
+        }
+    }
+
     /// <summary>The consultant.</summary>
     [Required]
     public DebaterOptions Consultant { get; set; } = new();

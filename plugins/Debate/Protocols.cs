@@ -114,10 +114,10 @@ public abstract class Protocol : IOversightMethod, IMeasuredOversight
             throw new ArgumentException($"{_name} judges two candidates, not {question.Candidates.Count} (question {question.Id}).", nameof(question));
         }
         string stream = $"{_options.SeedStream}/{_name}/{question.Id}";
-        var games = new List<Game> { Play(question, [0, 1], RandomStreams.Create(_seed, stream + "/0-1"), RandomStreams.Create(_seed, stream)) };
+        var games = new List<Game> { await PlayAsync(question, [0, 1], RandomStreams.Create(_seed, stream + "/0-1"), RandomStreams.Create(_seed, stream), ct).ConfigureAwait(false) };
         if (_options.BothOrders)
         {
-            games.Add(Play(question, [1, 0], RandomStreams.Create(_seed, stream + "/1-0"), RandomStreams.Create(_seed, stream)));
+            games.Add(await PlayAsync(question, [1, 0], RandomStreams.Create(_seed, stream + "/1-0"), RandomStreams.Create(_seed, stream), ct).ConfigureAwait(false));
         }
         for (int g = 0; g < games.Count; g++)
         {
@@ -162,8 +162,9 @@ public abstract class Protocol : IOversightMethod, IMeasuredOversight
     /// <param name="order">The candidates in the order presented.</param>
     /// <param name="random">The game's stream.</param>
     /// <param name="shared">A stream both orders share (draws that belong to the question, not the order).</param>
+    /// <param name="ct">Stops a chat debater's request.</param>
     /// <returns>The game.</returns>
-    private protected abstract Game Play(OversightQuestion question, int[] order, Random random, Random shared);
+    private protected abstract Task<Game> PlayAsync(OversightQuestion question, int[] order, Random random, Random shared, CancellationToken ct);
 
     /// <summary>The judge's fallback when no check decided: a biased logistic choice between the two presented sides.</summary>
     private protected Game Fallback(OversightQuestion question, int[] order, (SideStyle Style, string Answer)[] sides, Random random,
@@ -191,7 +192,7 @@ public abstract class Protocol : IOversightMethod, IMeasuredOversight
 
     private protected static string Styled(string text, bool persuasive) => persuasive ? $"Surely: {text} Trust me, no doubt." : text;
 
-    private protected static string Chain(IReadOnlyList<Claim> claims) => string.Join("; ", claims.Select((c, i) => string.Create(CultureInfo.InvariantCulture, $"[{i + 1}] {c.Text}")));
+    internal static string Chain(IReadOnlyList<Claim> claims) => string.Join("; ", claims.Select((c, i) => string.Create(CultureInfo.InvariantCulture, $"[{i + 1}] {c.Text}")));
 }
 
 /// <summary>
@@ -207,7 +208,10 @@ public abstract class Protocol : IOversightMethod, IMeasuredOversight
 public sealed class DirectProtocol(DirectOptions options, IRunContext context, ITask task, IComponentFactory? components = null, IRolePrompter? prompter = null)
     : Protocol(options, DebateNames.Direct, context, task, components, prompter)
 {
-    private protected override Game Play(OversightQuestion question, int[] order, Random random, Random shared)
+    private protected override Task<Game> PlayAsync(OversightQuestion question, int[] order, Random random, Random shared, CancellationToken ct) =>
+        Task.FromResult(Play(question, order, random, shared));
+
+    private Game Play(OversightQuestion question, int[] order, Random random, Random shared)
     {
         var transcript = new List<TranscriptTurn>();
         int checks = 0;
@@ -258,22 +262,33 @@ public sealed class DirectProtocol(DirectOptions options, IRunContext context, I
 public sealed class DebateProtocol : Protocol
 {
     private readonly DebateOptions _options;
-    private readonly ScriptedDebater _debater;
+    private readonly IDebater _debater;
 
     /// <summary>Sets up the debate.</summary>
     /// <param name="options">Its options.</param>
     /// <param name="context">The run.</param>
     /// <param name="task">The task (without its gold evaluator).</param>
-    /// <param name="components">The run's component factory (for a chat judge's model).</param>
-    /// <param name="prompter">The host's role prompter (for a chat judge).</param>
+    /// <param name="components">The run's component factory (for a chat judge's or chat debaters' model).</param>
+    /// <param name="prompter">The host's role prompter (for a chat judge or chat debaters).</param>
     public DebateProtocol(DebateOptions options, IRunContext context, ITask task, IComponentFactory? components = null, IRolePrompter? prompter = null)
         : base(options, DebateNames.Debate, context, task, components, prompter)
     {
         _options = options;
-        _debater = new ScriptedDebater(options.Debaters, Claims);
+        if (options.Debaters.Name == DebateNames.ChatDebater)
+        {
+            if (components is null || prompter is null || options.Debaters.Model is null)
+            {
+                throw new InvalidOperationException("debate's chat debaters need a model (debaters.model) and the host's component factory and role prompter.");
+            }
+            _debater = new ChatDebater(options.Debaters, Claims, components.Create<IChatClient>(options.Debaters.Model), prompter);
+        }
+        else
+        {
+            _debater = new ScriptedDebater(options.Debaters, Claims);
+        }
     }
 
-    private protected override Game Play(OversightQuestion question, int[] order, Random random, Random shared)
+    private protected override async Task<Game> PlayAsync(OversightQuestion question, int[] order, Random random, Random shared, CancellationToken ct)
     {
         var transcript = new List<TranscriptTurn>();
         string[] speakers = [Speakers.DebaterA, Speakers.DebaterB];
@@ -313,15 +328,15 @@ public sealed class DebateProtocol : Protocol
                 {
                     return Fallback(question, order, Sides(stances, styles), random, transcript, checks, turns, "the turn budget is spent");
                 }
-                chosen[s] = Move(s);
-                if (!_options.Simultaneous && chosen[s] is { } index && Resolve(s, index) is { } decided)
+                chosen[s] = await MoveAsync(s).ConfigureAwait(false);
+                if (!_options.Simultaneous && chosen[s] is { } index && await ResolveAsync(s, index).ConfigureAwait(false) is { } decided)
                 {
                     return decided;
                 }
             }
             for (int s = 0; _options.Simultaneous && s < 2; s++)
             {
-                if (chosen[s] is { } index && Resolve(s, index) is { } decided)
+                if (chosen[s] is { } index && await ResolveAsync(s, index).ConfigureAwait(false) is { } decided)
                 {
                     return decided;
                 }
@@ -329,22 +344,22 @@ public sealed class DebateProtocol : Protocol
         }
         return Fallback(question, order, Sides(stances, styles), random, transcript, checks, turns, why);
 
-        // A debater's move: the index of the claim of the other's chain it disputes, or null when it passes.
-        int? Move(int s)
+        // A debater's move: the index of the claim of the other's chain it disputes, or null when it passes (or forfeits).
+        async Task<int?> MoveAsync(int s)
         {
             int other = 1 - s;
-            int? disputed = _debater.Dispute(stances[s], stances[other].Chain, random);
+            DebaterMove move = await _debater.MoveAsync(stances[s], stances[other].Chain, new DebaterTurn(question, speakers[s], transcript), random, ct).ConfigureAwait(false);
             bool persuasive = _debater.Persuasive(stances[s], random);
             styles[s].Add(persuasive);
             turns++;
-            transcript.Add(new TranscriptTurn(speakers[s], Styled(disputed is { } i
+            transcript.Add(new TranscriptTurn(speakers[s], move.Forfeit is { } reason ? $"forfeits the turn ({reason})" : Styled(move.Dispute is { } i
                 ? string.Create(CultureInfo.InvariantCulture, $"I dispute claim {i + 1} of {speakers[other]}: {stances[other].Chain[i].Text}.")
                 : "I pass.", persuasive)));
-            return disputed;
+            return move.Dispute;
         }
 
         // The recursion: check the disputed claim if the judge can, else the defender splits it and the disputer picks a part.
-        Game? Resolve(int s, int index)
+        async Task<Game?> ResolveAsync(int s, int index)
         {
             int other = 1 - s;
             Claim claim = stances[other].Chain[index];
@@ -386,13 +401,13 @@ public sealed class DebateProtocol : Protocol
                 styles[other].Add(defending);
                 turns++;
                 transcript.Add(new TranscriptTurn(speakers[other], Styled($"{claim.Text} holds because: {Chain(parts)}.", defending)));
-                int? part = _debater.Dispute(stances[s], parts, random);
+                DebaterMove move = await _debater.MoveAsync(stances[s], parts, new DebaterTurn(question, speakers[s], transcript), random, ct).ConfigureAwait(false);
                 bool disputing = _debater.Persuasive(stances[s], random);
                 styles[s].Add(disputing);
                 turns++;
-                if (part is not { } p)
+                if (move.Dispute is not { } p)
                 {
-                    transcript.Add(new TranscriptTurn(speakers[s], Styled("I withdraw the dispute.", disputing)));
+                    transcript.Add(new TranscriptTurn(speakers[s], move.Forfeit is { } reason ? $"forfeits the turn ({reason})" : Styled("I withdraw the dispute.", disputing)));
                     why = "a dispute was withdrawn";
                     return null;
                 }
@@ -430,7 +445,10 @@ public sealed class ConsultancyProtocol : Protocol
         _consultant = new ScriptedDebater(options.Consultant, Claims);
     }
 
-    private protected override Game Play(OversightQuestion question, int[] order, Random random, Random shared)
+    private protected override Task<Game> PlayAsync(OversightQuestion question, int[] order, Random random, Random shared, CancellationToken ct) =>
+        Task.FromResult(Play(question, order, random, shared));
+
+    private Game Play(OversightQuestion question, int[] order, Random random, Random shared)
     {
         var transcript = new List<TranscriptTurn>();
         bool honest = shared.NextDouble() < _options.HonestRate;

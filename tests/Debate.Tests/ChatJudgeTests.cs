@@ -146,7 +146,7 @@ public sealed class ChatJudgeTests
     }
 
     /// <summary>Renders <c>{{$name}}</c> by substitution (the host's prompter uses Semantic Kernel).</summary>
-    private sealed class TemplatePrompter : IRolePrompter
+    internal sealed class TemplatePrompter : IRolePrompter
     {
         public Task<string> RenderAsync(RolePrompt prompt, IReadOnlyDictionary<string, string> variables, CancellationToken ct) =>
             Task.FromResult(variables.Aggregate(prompt.Template!, (text, v) => text.Replace("{{$" + v.Key + "}}", v.Value, StringComparison.Ordinal)));
@@ -155,7 +155,8 @@ public sealed class ChatJudgeTests
             await model.GetResponseAsync([new ChatMessage(ChatRole.User, await RenderAsync(prompt, variables, ct))], defaults, ct);
     }
 
-    private sealed class Factory(IChatClient model) : IComponentFactory
+    /// <summary>Creates the one chat model it holds.</summary>
+    internal sealed class Factory(IChatClient model) : IComponentFactory
     {
         public T Create<T>(ComponentRef reference) where T : class => (model as T)!;
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AlignFx.Abstractions.Claims;
+using AlignFx.Abstractions.Oversight;
 using AlignFx.Abstractions.Tasks;
 
 namespace AlignFx.Debate;
@@ -37,11 +38,38 @@ public sealed record Stance(Claim? Final, IReadOnlyList<Claim> Chain, bool Hones
     public string Answer => Final is null ? "" : Final.Text[(Final.Text.LastIndexOf('=') + 1)..];
 }
 
+/// <summary>A debater's move: the index of the claim it disputes (null: it passes), or why it forfeited the turn.</summary>
+/// <param name="Dispute">The disputed claim's index among the claims it was shown, or null.</param>
+/// <param name="Forfeit">Why the turn was forfeited (a reply outside the grammar, no reply in time), or null.</param>
+internal readonly record struct DebaterMove(int? Dispute, string? Forfeit = null);
+
+/// <summary>What a debater sees when it moves besides the claims it may dispute.</summary>
+/// <param name="Question">The question.</param>
+/// <param name="Speaker">Its name in the transcript.</param>
+/// <param name="Transcript">The game's turns so far.</param>
+internal sealed record DebaterTurn(OversightQuestion Question, string Speaker, IReadOnlyList<TranscriptTurn> Transcript);
+
+/// <summary>A debater of the <c>debate</c> protocol.</summary>
+internal interface IDebater
+{
+    /// <summary>The stance it takes when it defends <paramref name="response"/>.</summary>
+    Stance Open(Response response);
+
+    /// <summary>Its move against <paramref name="opposing"/> (an opponent's chain, or the parts of a disputed claim).</summary>
+    Task<DebaterMove> MoveAsync(Stance stance, IReadOnlyList<Claim> opposing, DebaterTurn turn, Random random, CancellationToken ct);
+
+    /// <summary>Whether its next turn is said persuasively.</summary>
+    bool Persuasive(Stance stance, Random random);
+}
+
 /// <summary>A scripted debater or consultant (see <see cref="DebaterOptions"/>); all its draws come from the game's stream.</summary>
 /// <param name="options">Its skills.</param>
 /// <param name="claims">Its view of the task's claims.</param>
-public sealed class ScriptedDebater(DebaterOptions options, DebaterClaimView claims)
+public sealed class ScriptedDebater(DebaterOptions options, DebaterClaimView claims) : IDebater
 {
+    Task<DebaterMove> IDebater.MoveAsync(Stance stance, IReadOnlyList<Claim> opposing, DebaterTurn turn, Random random, CancellationToken ct) =>
+        Task.FromResult(new DebaterMove(Dispute(stance, opposing, random)));
+
     /// <summary>The stance it takes when it defends <paramref name="response"/>.</summary>
     /// <param name="response">The candidate it is assigned.</param>
     /// <returns>Its final claim and chain: the parts of the final claim (true working steps, the last carrying the

@@ -21,8 +21,14 @@ public static class DebateNames
     /// <summary>The simulated judge (the only judge so far).</summary>
     public const string SimulatedJudge = "simulated-judge";
 
+    /// <summary>The judge on a chat model.</summary>
+    public const string ChatJudge = "chat";
+
     /// <summary>Scripted debaters and consultants (the only debaters so far).</summary>
     public const string ScriptedDebater = "scripted";
+
+    /// <summary>Debaters on a chat model (in debate only).</summary>
+    public const string ChatDebater = "chat";
 
     /// <summary>The metadata key of a prompt's user hint, as the arithmetic task writes it (a judge option can change it).</summary>
     public const string DefaultHintKey = "hint";
@@ -79,6 +85,9 @@ public static class OversightMetrics
     /// answer by its biases alone (0.5 for a judge without biases, or whose biases are blind to the truth).
     /// </summary>
     public const string BiasRate = "oversight/bias_rate";
+
+    /// <summary>Fraction of games in which a chat judge forfeited its turn (a reply outside the grammar, or none in time).</summary>
+    public const string JudgeForfeitRate = "oversight/judge_forfeit_rate";
 
     /// <summary>Elo of the side defending the right answer, after the tournament of every game (both start at 1000).</summary>
     public const string EloHonest = "oversight/elo_honest";

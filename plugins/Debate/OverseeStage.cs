@@ -104,7 +104,7 @@ public sealed class OverseeStage(OverseeOptions options) : IStage
                 }
                 var question = new OversightQuestion(id, candidates);
                 ProtocolOutcome outcome = measured is not null
-                    ? measured.Judge(question)
+                    ? await measured.JudgeDetailedAsync(question, ct).ConfigureAwait(false)
                     : new ProtocolOutcome(await method.JudgeAsync(question, ct).ConfigureAwait(false), []);
                 bool checkable = claims.Claims(candidates[rightIndex]).LastOrDefault(c => c.IsFinal) is { } final && final.Difficulty <= limit;
                 var item = new Item(question, rightIndex, checkable, outcome);
@@ -173,6 +173,7 @@ public sealed class OverseeStage(OverseeOptions options) : IStage
             [OversightMetrics.SwapDisagreement] = Mean(items.Where(i => i.Outcome.Games.Count == 2), i => i.Outcome.Games[0].Chosen != i.Outcome.Games[1].Chosen ? 1 : 0),
             [OversightMetrics.BiasRate] = Mean(games.Where(g => g.Game.FallbackFirst is not null),
                 g => g.Game.Order[0] == g.Item.Right ? g.Game.FallbackFirst!.Value : 1 - g.Game.FallbackFirst!.Value),
+            [OversightMetrics.JudgeForfeitRate] = Mean(games, g => g.Game.JudgeForfeited ? 1 : 0),
             [OversightMetrics.DecidedByCheck] = Mean(games, g => g.Game.DecidedByCheck ? 1 : 0),
             [OversightMetrics.EloHonest] = honest,
             [OversightMetrics.EloDishonest] = dishonest,

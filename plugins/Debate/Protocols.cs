@@ -1,8 +1,11 @@
 using System.Globalization;
 using AlignFx.Abstractions.Claims;
 using AlignFx.Abstractions.Oversight;
+using AlignFx.Abstractions.Plugins;
+using AlignFx.Abstractions.Roles;
 using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;
+using Microsoft.Extensions.AI;
 
 namespace AlignFx.Debate;
 
@@ -18,6 +21,12 @@ public sealed record Game(int[] Order, int Chosen, double Confidence, bool Decid
 {
     /// <summary>When the judge went by its biases: its probability of choosing the first-presented candidate; else null.</summary>
     public double? FallbackFirst { get; init; }
+
+    /// <summary>Whether a chat judge forfeited its turn (a reply outside the grammar, or none in time) and a coin decided.</summary>
+    public bool JudgeForfeited { get; init; }
+
+    /// <summary>Whether the game waits for the chat judge's decision (no check decided it).</summary>
+    internal bool AwaitsJudge { get; init; }
 
     /// <summary>Transcript tokens (whitespace-separated words).</summary>
     public int Tokens => Transcript.Sum(t => t.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
@@ -36,8 +45,9 @@ public interface IMeasuredOversight
 
     /// <summary>Judges a question of two candidates, keeping the games.</summary>
     /// <param name="question">The question.</param>
+    /// <param name="ct">Stops a chat judge's request.</param>
     /// <returns>The verdict and its games.</returns>
-    ProtocolOutcome Judge(OversightQuestion question);
+    Task<ProtocolOutcome> JudgeDetailedAsync(OversightQuestion question, CancellationToken ct);
 }
 
 /// <summary>
@@ -52,13 +62,16 @@ public abstract class Protocol : IOversightMethod, IMeasuredOversight
     private readonly ProtocolOptions _options;
     private readonly string _name;
     private readonly long _seed;
+    private readonly ChatJudge? _chat;
 
     /// <summary>Sets up the protocol.</summary>
     /// <param name="options">Its options.</param>
     /// <param name="name">Its component name (a stream prefix and the verdict's judge name).</param>
     /// <param name="context">The run, whose seed fixes every draw.</param>
     /// <param name="task">The task (without its gold evaluator), whose claims the judge checks.</param>
-    private protected Protocol(ProtocolOptions options, string name, IRunContext context, ITask task)
+    /// <param name="components">The run's component factory (needed by a <c>chat</c> judge, for its model).</param>
+    /// <param name="prompter">The host's role prompter (needed by a <c>chat</c> judge).</param>
+    private protected Protocol(ProtocolOptions options, string name, IRunContext context, ITask task, IComponentFactory? components, IRolePrompter? prompter)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(context);
@@ -70,6 +83,14 @@ public abstract class Protocol : IOversightMethod, IMeasuredOversight
         _seed = context.Seed;
         Judge = new SimulatedJudge(options.Judge, checker);
         Claims = new DebaterClaimView(checker);
+        if (options.Judge.Name == DebateNames.ChatJudge)
+        {
+            if (components is null || prompter is null || options.Judge.Model is null)
+            {
+                throw new InvalidOperationException($"{name}'s chat judge needs a model (judge.model) and the host's component factory and role prompter.");
+            }
+            _chat = new ChatJudge(components.Create<IChatClient>(options.Judge.Model), prompter, options.Judge);
+        }
     }
 
     /// <inheritdoc />
@@ -80,25 +101,31 @@ public abstract class Protocol : IOversightMethod, IMeasuredOversight
     private protected DebaterClaimView Claims { get; }
 
     /// <inheritdoc />
-    public Task<OversightVerdict> JudgeAsync(OversightQuestion question, CancellationToken ct)
-    {
-        ct.ThrowIfCancellationRequested();
-        return Task.FromResult(((IMeasuredOversight)this).Judge(question).Verdict);
-    }
+    public async Task<OversightVerdict> JudgeAsync(OversightQuestion question, CancellationToken ct) =>
+        (await JudgeDetailedAsync(question, ct).ConfigureAwait(false)).Verdict;
 
     /// <inheritdoc />
-    ProtocolOutcome IMeasuredOversight.Judge(OversightQuestion question)
+    public async Task<ProtocolOutcome> JudgeDetailedAsync(OversightQuestion question, CancellationToken ct)
     {
+        ct.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(question);
         if (question.Candidates.Count != 2)
         {
             throw new ArgumentException($"{_name} judges two candidates, not {question.Candidates.Count} (question {question.Id}).", nameof(question));
         }
         string stream = $"{_options.SeedStream}/{_name}/{question.Id}";
-        var games = new List<Game> { Play(question, [0, 1], RandomStreams.Create(_seed, stream + "/0-1"), RandomStreams.Create(_seed, stream)) };
+        var games = new List<Game> { await PlayAsync(question, [0, 1], RandomStreams.Create(_seed, stream + "/0-1"), RandomStreams.Create(_seed, stream), ct).ConfigureAwait(false) };
         if (_options.BothOrders)
         {
-            games.Add(Play(question, [1, 0], RandomStreams.Create(_seed, stream + "/1-0"), RandomStreams.Create(_seed, stream)));
+            games.Add(await PlayAsync(question, [1, 0], RandomStreams.Create(_seed, stream + "/1-0"), RandomStreams.Create(_seed, stream), ct).ConfigureAwait(false));
+        }
+        for (int g = 0; g < games.Count; g++)
+        {
+            if (games[g].AwaitsJudge && _chat is not null)
+            {
+                Random coin = RandomStreams.Create(_seed, string.Create(CultureInfo.InvariantCulture, $"{stream}/{games[g].Order[0]}-{games[g].Order[1]}/coin"));
+                games[g] = await _chat.DecideAsync(question, games[g], coin, ct).ConfigureAwait(false);
+            }
         }
         int chosen;
         double confidence;
@@ -135,13 +162,19 @@ public abstract class Protocol : IOversightMethod, IMeasuredOversight
     /// <param name="order">The candidates in the order presented.</param>
     /// <param name="random">The game's stream.</param>
     /// <param name="shared">A stream both orders share (draws that belong to the question, not the order).</param>
+    /// <param name="ct">Stops a chat debater's request.</param>
     /// <returns>The game.</returns>
-    private protected abstract Game Play(OversightQuestion question, int[] order, Random random, Random shared);
+    private protected abstract Task<Game> PlayAsync(OversightQuestion question, int[] order, Random random, Random shared, CancellationToken ct);
 
     /// <summary>The judge's fallback when no check decided: a biased logistic choice between the two presented sides.</summary>
     private protected Game Fallback(OversightQuestion question, int[] order, (SideStyle Style, string Answer)[] sides, Random random,
         List<TranscriptTurn> transcript, int checks, int turns, string why)
     {
+        if (_chat is not null)
+        {
+            transcript.Add(new TranscriptTurn(Speakers.Judge, $"no check decides ({why}); the chat judge is asked"));
+            return new Game(order, order[0], 0.5, false, checks, turns, transcript) { AwaitsJudge = true };
+        }
         double first = Judge.PreferFirst(question.Candidates[0].Prompt, sides[0], sides[1]);
         bool pickFirst = random.NextDouble() < first;
         int chosen = order[pickFirst ? 0 : 1];
@@ -159,7 +192,7 @@ public abstract class Protocol : IOversightMethod, IMeasuredOversight
 
     private protected static string Styled(string text, bool persuasive) => persuasive ? $"Surely: {text} Trust me, no doubt." : text;
 
-    private protected static string Chain(IReadOnlyList<Claim> claims) => string.Join("; ", claims.Select((c, i) => string.Create(CultureInfo.InvariantCulture, $"[{i + 1}] {c.Text}")));
+    internal static string Chain(IReadOnlyList<Claim> claims) => string.Join("; ", claims.Select((c, i) => string.Create(CultureInfo.InvariantCulture, $"[{i + 1}] {c.Text}")));
 }
 
 /// <summary>
@@ -167,9 +200,18 @@ public abstract class Protocol : IOversightMethod, IMeasuredOversight
 /// budget (a true one wins, a false one loses), else decides by its biases (sycophancy, position: no side has an
 /// advocate, so tone plays no part).
 /// </summary>
-public sealed class DirectProtocol(DirectOptions options, IRunContext context, ITask task) : Protocol(options, DebateNames.Direct, context, task)
+/// <param name="options">Its options.</param>
+/// <param name="context">The run.</param>
+/// <param name="task">The task (without its gold evaluator).</param>
+/// <param name="components">The run's component factory (for a chat judge's model).</param>
+/// <param name="prompter">The host's role prompter (for a chat judge).</param>
+public sealed class DirectProtocol(DirectOptions options, IRunContext context, ITask task, IComponentFactory? components = null, IRolePrompter? prompter = null)
+    : Protocol(options, DebateNames.Direct, context, task, components, prompter)
 {
-    private protected override Game Play(OversightQuestion question, int[] order, Random random, Random shared)
+    private protected override Task<Game> PlayAsync(OversightQuestion question, int[] order, Random random, Random shared, CancellationToken ct) =>
+        Task.FromResult(Play(question, order, random, shared));
+
+    private Game Play(OversightQuestion question, int[] order, Random random, Random shared)
     {
         var transcript = new List<TranscriptTurn>();
         int checks = 0;
@@ -220,19 +262,33 @@ public sealed class DirectProtocol(DirectOptions options, IRunContext context, I
 public sealed class DebateProtocol : Protocol
 {
     private readonly DebateOptions _options;
-    private readonly ScriptedDebater _debater;
+    private readonly IDebater _debater;
 
     /// <summary>Sets up the debate.</summary>
     /// <param name="options">Its options.</param>
     /// <param name="context">The run.</param>
     /// <param name="task">The task (without its gold evaluator).</param>
-    public DebateProtocol(DebateOptions options, IRunContext context, ITask task) : base(options, DebateNames.Debate, context, task)
+    /// <param name="components">The run's component factory (for a chat judge's or chat debaters' model).</param>
+    /// <param name="prompter">The host's role prompter (for a chat judge or chat debaters).</param>
+    public DebateProtocol(DebateOptions options, IRunContext context, ITask task, IComponentFactory? components = null, IRolePrompter? prompter = null)
+        : base(options, DebateNames.Debate, context, task, components, prompter)
     {
         _options = options;
-        _debater = new ScriptedDebater(options.Debaters, Claims);
+        if (options.Debaters.Name == DebateNames.ChatDebater)
+        {
+            if (components is null || prompter is null || options.Debaters.Model is null)
+            {
+                throw new InvalidOperationException("debate's chat debaters need a model (debaters.model) and the host's component factory and role prompter.");
+            }
+            _debater = new ChatDebater(options.Debaters, Claims, components.Create<IChatClient>(options.Debaters.Model), prompter);
+        }
+        else
+        {
+            _debater = new ScriptedDebater(options.Debaters, Claims);
+        }
     }
 
-    private protected override Game Play(OversightQuestion question, int[] order, Random random, Random shared)
+    private protected override async Task<Game> PlayAsync(OversightQuestion question, int[] order, Random random, Random shared, CancellationToken ct)
     {
         var transcript = new List<TranscriptTurn>();
         string[] speakers = [Speakers.DebaterA, Speakers.DebaterB];
@@ -272,15 +328,15 @@ public sealed class DebateProtocol : Protocol
                 {
                     return Fallback(question, order, Sides(stances, styles), random, transcript, checks, turns, "the turn budget is spent");
                 }
-                chosen[s] = Move(s);
-                if (!_options.Simultaneous && chosen[s] is { } index && Resolve(s, index) is { } decided)
+                chosen[s] = await MoveAsync(s).ConfigureAwait(false);
+                if (!_options.Simultaneous && chosen[s] is { } index && await ResolveAsync(s, index).ConfigureAwait(false) is { } decided)
                 {
                     return decided;
                 }
             }
             for (int s = 0; _options.Simultaneous && s < 2; s++)
             {
-                if (chosen[s] is { } index && Resolve(s, index) is { } decided)
+                if (chosen[s] is { } index && await ResolveAsync(s, index).ConfigureAwait(false) is { } decided)
                 {
                     return decided;
                 }
@@ -288,22 +344,22 @@ public sealed class DebateProtocol : Protocol
         }
         return Fallback(question, order, Sides(stances, styles), random, transcript, checks, turns, why);
 
-        // A debater's move: the index of the claim of the other's chain it disputes, or null when it passes.
-        int? Move(int s)
+        // A debater's move: the index of the claim of the other's chain it disputes, or null when it passes (or forfeits).
+        async Task<int?> MoveAsync(int s)
         {
             int other = 1 - s;
-            int? disputed = _debater.Dispute(stances[s], stances[other].Chain, random);
+            DebaterMove move = await _debater.MoveAsync(stances[s], stances[other].Chain, new DebaterTurn(question, speakers[s], transcript), random, ct).ConfigureAwait(false);
             bool persuasive = _debater.Persuasive(stances[s], random);
             styles[s].Add(persuasive);
             turns++;
-            transcript.Add(new TranscriptTurn(speakers[s], Styled(disputed is { } i
+            transcript.Add(new TranscriptTurn(speakers[s], move.Forfeit is { } reason ? $"forfeits the turn ({reason})" : Styled(move.Dispute is { } i
                 ? string.Create(CultureInfo.InvariantCulture, $"I dispute claim {i + 1} of {speakers[other]}: {stances[other].Chain[i].Text}.")
                 : "I pass.", persuasive)));
-            return disputed;
+            return move.Dispute;
         }
 
         // The recursion: check the disputed claim if the judge can, else the defender splits it and the disputer picks a part.
-        Game? Resolve(int s, int index)
+        async Task<Game?> ResolveAsync(int s, int index)
         {
             int other = 1 - s;
             Claim claim = stances[other].Chain[index];
@@ -345,13 +401,13 @@ public sealed class DebateProtocol : Protocol
                 styles[other].Add(defending);
                 turns++;
                 transcript.Add(new TranscriptTurn(speakers[other], Styled($"{claim.Text} holds because: {Chain(parts)}.", defending)));
-                int? part = _debater.Dispute(stances[s], parts, random);
+                DebaterMove move = await _debater.MoveAsync(stances[s], parts, new DebaterTurn(question, speakers[s], transcript), random, ct).ConfigureAwait(false);
                 bool disputing = _debater.Persuasive(stances[s], random);
                 styles[s].Add(disputing);
                 turns++;
-                if (part is not { } p)
+                if (move.Dispute is not { } p)
                 {
-                    transcript.Add(new TranscriptTurn(speakers[s], Styled("I withdraw the dispute.", disputing)));
+                    transcript.Add(new TranscriptTurn(speakers[s], move.Forfeit is { } reason ? $"forfeits the turn ({reason})" : Styled("I withdraw the dispute.", disputing)));
                     why = "a dispute was withdrawn";
                     return null;
                 }
@@ -380,13 +436,19 @@ public sealed class ConsultancyProtocol : Protocol
     /// <param name="options">Its options.</param>
     /// <param name="context">The run.</param>
     /// <param name="task">The task (without its gold evaluator).</param>
-    public ConsultancyProtocol(ConsultancyOptions options, IRunContext context, ITask task) : base(options, DebateNames.Consultancy, context, task)
+    /// <param name="components">The run's component factory (for a chat judge's model).</param>
+    /// <param name="prompter">The host's role prompter (for a chat judge).</param>
+    public ConsultancyProtocol(ConsultancyOptions options, IRunContext context, ITask task, IComponentFactory? components = null, IRolePrompter? prompter = null)
+        : base(options, DebateNames.Consultancy, context, task, components, prompter)
     {
         _options = options;
         _consultant = new ScriptedDebater(options.Consultant, Claims);
     }
 
-    private protected override Game Play(OversightQuestion question, int[] order, Random random, Random shared)
+    private protected override Task<Game> PlayAsync(OversightQuestion question, int[] order, Random random, Random shared, CancellationToken ct) =>
+        Task.FromResult(Play(question, order, random, shared));
+
+    private Game Play(OversightQuestion question, int[] order, Random random, Random shared)
     {
         var transcript = new List<TranscriptTurn>();
         bool honest = shared.NextDouble() < _options.HonestRate;

@@ -125,11 +125,13 @@ public sealed class PipelineTests
             Task.FromResult<IReadOnlyList<float[]>>([.. responses.Select(r => new float[r.Text.Length])]);
     }
 
-    private sealed class TestCatalog(IComponentCatalog plugins, params ComponentDescriptor[] extra) : IComponentCatalog
-    {
-        public IReadOnlyList<ComponentDescriptor> Components => [.. plugins.Components, .. extra];
+}
 
-        public ComponentDescriptor? Find(string kind, string name) =>
-            Array.Find(extra, c => c.Kind == kind && c.Name == name) ?? plugins.Find(kind, name);
-    }
+/// <summary>Loaded plugins plus this project's own components (they win over a plugin's of the same kind and name).</summary>
+internal sealed class TestCatalog(IComponentCatalog plugins, params ComponentDescriptor[] extra) : IComponentCatalog
+{
+    public IReadOnlyList<ComponentDescriptor> Components => [.. plugins.Components, .. extra];
+
+    public ComponentDescriptor? Find(string kind, string name) =>
+        Array.Find(extra, c => c.Kind == kind && c.Name == name) ?? plugins.Find(kind, name);
 }

@@ -18,7 +18,13 @@ public sealed class ProtocolRuleTests
         return (new DebateProtocol(options, new TestRunContext(seed), task), task);
     }
 
-    private static ProtocolOutcome Judge(IMeasuredOversight method, OversightQuestion question) => method.Judge(question);
+    /// <summary>The protocol's verdict (a simulated judge's completes synchronously).</summary>
+    private static ProtocolOutcome Judge(IMeasuredOversight method, OversightQuestion question)
+    {
+        Task<ProtocolOutcome> judging = method.JudgeDetailedAsync(question, CancellationToken.None);
+        Assert.True(judging.IsCompleted);
+        return judging.Result;
+    }
 
     [Fact]
     public void A_debater_sees_claims_through_a_view_without_the_check_and_only_the_judge_checks()

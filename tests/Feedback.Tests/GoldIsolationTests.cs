@@ -89,7 +89,7 @@ public sealed class GoldIsolationTests : IDisposable
     [Fact]
     public void Every_shipped_component_that_asks_for_the_gold_evaluator_is_marked_as_seeing_it()
     {
-        var catalog = BuiltPlugins.Load("Tasks", "Feedback", "RewardModels", "Ppo", "LanguageModels", "ChatModels", "Critics", "Debate");
+        var catalog = BuiltPlugins.Load("Tasks", "Feedback", "RewardModels", "Ppo", "LanguageModels", "ChatModels", "Critics", "Debate", "ConstitutionalCritique");
         var asking = catalog.Components.Where(c => c.ImplementationType.GetConstructors()
             .Any(k => k.GetParameters().Any(p => p.ParameterType == typeof(IGoldEvaluator)))).ToList();
 
@@ -139,6 +139,36 @@ public sealed class GoldIsolationTests : IDisposable
         Assert.InRange(outcome.Artifacts.Get<EvaluationResults>(CollectFeedbackStage.ResultsKey).Metrics[TaskMetrics.LabelGoldAgreement], 0.6, 1.0);
     }
 
+    [Fact]
+    public async Task Critics_in_a_critique_revise_run_of_the_shipped_plugins_receive_responses_without_gold_features()
+    {
+        SpyCritic.Seen.Clear();
+        var catalog = new TestCatalog(BuiltPlugins.Load("Tasks", "ConstitutionalCritique"), TestCatalog.ScriptedPolicy,
+            TestCatalog.Describe(ComponentKinds.Critic, "spy", typeof(SpyCritic)));
+        string path = Path.Combine(_dir, "critique.json");
+        File.WriteAllText(path, """
+            {
+              "name": "gold-isolation-critique", "seed": 4,
+              "task": { "name": "arithmetic", "options": { "trainPrompts": 100 } },
+              "policy": "scripted",
+              "stages": [
+                { "stage": "critique-revise", "critic": "spy", "rounds": 2, "prompts": 50,
+                  "constitution": { "principles": [ { "name": "wrong-steps", "concerns": ["step_errors"] } ] } },
+              ],
+            }
+            """);
+        ManifestResult<PipelineManifest> manifest = ManifestLoader.LoadPipeline(path, catalog);
+        Assert.True(manifest.IsValid, manifest.FormatErrors());
+        using RunStore store = RunStore.Open(Path.Combine(_dir, "alignfx.db"));
+
+        RunOutcome outcome = await new PipelineRunner(catalog, store, NullLoggerFactory.Instance, TextWriter.Null).RunAsync(manifest.Value!, cancellation: TestContext.Current.CancellationToken);
+
+        Assert.True(outcome.Status == RunStatus.Completed, outcome.Error);
+        Assert.Equal(100, SpyCritic.Seen.Count); // 50 responses, 2 rounds
+        Assert.Empty(SpyCritic.Seen.SelectMany(LeaksIn));
+        Assert.True(SpyCritic.SawGold is false);
+    }
+
     private static ServiceProvider Services()
     {
         var services = new ServiceCollection();
@@ -161,6 +191,20 @@ public sealed class GoldIsolationTests : IDisposable
     {
         public ITask Task { get; } = task;
         public IGoldEvaluator Gold { get; } = gold;
+    }
+
+    /// <summary>A critic that remembers every response it is handed and finds no flaw.</summary>
+    private sealed class SpyCritic(ITask task) : AlignFx.Abstractions.Critique.ICritic
+    {
+        public static readonly ConcurrentBag<Response> Seen = [];
+        public static bool? SawGold;
+
+        public Task<AlignFx.Abstractions.Critique.Critique> CritiqueAsync(Response response, AlignFx.Abstractions.Critique.Principle? principle, CancellationToken ct)
+        {
+            SawGold = task.Gold is not null;
+            Seen.Add(response);
+            return Task.FromResult(new AlignFx.Abstractions.Critique.Critique("spy", principle?.Name, false, "No flaw found."));
+        }
     }
 
     /// <summary>A feedback source and query selector that remember every response they are handed.</summary>

@@ -12,7 +12,7 @@ public sealed class ExampleManifestTests
     [MemberData(nameof(Examples))]
     public void The_example_is_a_valid_manifest_of_its_kind(string file)
     {
-        var errors = ManifestLoader.Validate(Path.Combine(AppContext.BaseDirectory, "examples", file), BuiltPlugins.Load("Tasks", "Feedback", "LanguageModels", "RewardModels", "Ppo", "Critics", "Debate"));
+        var errors = ManifestLoader.Validate(Path.Combine(AppContext.BaseDirectory, "examples", file), BuiltPlugins.Load("Tasks", "Feedback", "LanguageModels", "RewardModels", "Ppo", "Critics", "Debate", "ConstitutionalCritique"));
         Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors.Select(error => error.ToString())));
     }
 

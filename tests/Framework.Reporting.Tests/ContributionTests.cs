@@ -22,7 +22,7 @@ public sealed class ContributionTests : IDisposable
     }
 
     private const string Pipeline = """
-        { "name": "by-hand", "seed": 1, "task": { "name": "arithmetic", "options": {} }, "policy": { "name": "gpt", "options": {} },
+        { "name": "by-hand", "seed": 1, "task": { "name": "arithmetic", "options": { "operators": "+-" } }, "policy": { "name": "gpt", "options": {} },
           "stages": [ { "stage": "train-reward-model", "id": "rm", "model": { "name": "bradley-terry", "options": {} } } ] }
         """;
 
@@ -61,6 +61,9 @@ public sealed class ContributionTests : IDisposable
         Assert.Contains("the reward model states no loss of its own", html, StringComparison.Ordinal);
         Assert.Contains("rm (train-reward-model) {&quot;model&quot;:{&quot;name&quot;:&quot;bradley-terry&quot;", html, StringComparison.Ordinal);
         Assert.Contains("final rm/loss 0.41", html, StringComparison.Ordinal);
+        // Options read as written: "+-" is not a JSON escape sequence on the page (the HTML encoder writes + as &#x2B;).
+        Assert.Contains("arithmetic {&quot;operators&quot;:&quot;&#x2B;-&quot;}", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u002B", html, StringComparison.Ordinal);
     }
 
     [Fact]

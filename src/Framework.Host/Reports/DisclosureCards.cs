@@ -181,7 +181,7 @@ internal static class DisclosureCards
             }
             options[key] = value?.DeepClone();
         }
-        string text = options.Count == 0 ? "" : " " + options.ToJsonString();
+        string text = options.Count == 0 ? "" : " " + options.ToJsonString(StoreReads.ReadableJson);
         return id == name ? $"{name}{text}" : $"{id} ({name}){text}";
     }
 

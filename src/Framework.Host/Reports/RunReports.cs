@@ -68,9 +68,9 @@ internal static class RunReports
 
     private static string Component(JsonNode? node) => node switch
     {
-        JsonObject o => $"{o["name"]} {(o["options"] as JsonObject)?.ToJsonString() ?? ""}".TrimEnd(),
+        JsonObject o => $"{o["name"]} {(o["options"] as JsonObject)?.ToJsonString(StoreReads.ReadableJson) ?? ""}".TrimEnd(),
         null => "n/a",
-        _ => node.ToJsonString(),
+        _ => node.ToJsonString(StoreReads.ReadableJson),
     };
 
     private static ReportSection Stages(RunDetails details) => new("Stages", "The manifest's stages in order, by their ids.")

@@ -49,6 +49,9 @@ internal static class StoreReads
         return found;
     }
 
+    /// <summary>JSON for people: compact, with "+", "<" and non-ASCII written as they are (the page escapes markup itself).</summary>
+    public static readonly JsonSerializerOptions ReadableJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>A number for people: 4 significant figures, invariant culture, "n/a" for NaN.</summary>
     public static string Format(double value) => value switch
     {

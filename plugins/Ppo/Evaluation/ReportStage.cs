@@ -16,6 +16,12 @@ public sealed class ReportOptions
     /// <summary>The report's title.</summary>
     [Required, MinLength(1)]
     public string Title { get; set; } = "AlignFx run report";
+
+    /// <summary>
+    /// Artifact keys of other stages' <see cref="EvaluationResults"/> to add to "Results by stage", after the built-in
+    /// ones (for example <c>critique-revise</c>, <c>sft</c>, <c>principle-agreement</c> of constitutional pipelines).
+    /// </summary>
+    public List<string> Results { get; set; } = [];
 }
 
 /// <summary>
@@ -32,7 +38,7 @@ public sealed class ReportStage(ReportOptions options) : IStage
     public async Task RunAsync(IStageContext context, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(context);
-        ReportContent content = Gather(context, options.Title);
+        ReportContent content = Gather(context, options.Title, options.Results);
         string markdown = ReportMarkdown.Write(content);
         string html = ReportHtml.Write(content);
         string summaryPath = options.Folder + "/summary.md", pagePath = options.Folder + "/index.html";
@@ -80,7 +86,7 @@ public sealed class ReportStage(ReportOptions options) : IStage
     }
 
     /// <summary>Collects what the report shows from the stage context.</summary>
-    internal static ReportContent Gather(IStageContext context, string title)
+    internal static ReportContent Gather(IStageContext context, string title, IReadOnlyList<string>? extraResults = null)
     {
         IMetricHistory history = context.MetricHistory ?? EmptyMetricHistory.Instance;
         var stages = history.Names.SelectMany(n => history.Read(n)).Where(p => p.Stage >= 0)
@@ -94,7 +100,7 @@ public sealed class ReportStage(ReportOptions options) : IStage
             ("Policy", context.Policy.GetType().Name),
             ("Stages that logged metrics", stages.Count == 0 ? "none" : string.Join(", ", stages)),
         ];
-        var results = ReportContent.ResultKeys
+        var results = ReportContent.ResultKeys.Concat((extraResults ?? []).Except(ReportContent.ResultKeys, StringComparer.Ordinal))
             .Select(k => (Key: k, Results: context.Artifacts.TryGet<EvaluationResults>(k)))
             .Where(r => r.Results is not null)
             .Select(r => (r.Key, r.Results!))

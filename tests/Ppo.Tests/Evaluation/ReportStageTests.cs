@@ -40,6 +40,20 @@ public sealed class ReportStageTests
     }
 
     [Fact]
+    public async Task Results_of_other_stages_named_in_the_options_are_added_to_the_results_by_stage_and_others_left_out()
+    {
+        using var context = SyntheticRun();
+        context.Artifacts.Set(new EvaluationResults("principle-agreement", new Dictionary<string, double> { ["cai/gold_agreement/wrong-steps"] = 0.75 }), "principle-agreement");
+        context.Artifacts.Set(new EvaluationResults("unlisted", new Dictionary<string, double> { ["unlisted/metric"] = 0.5 }), "unlisted");
+
+        await new ReportStage(new ReportOptions { Results = ["principle-agreement", "missing"] }).RunAsync(context, TestContext.Current.CancellationToken);
+
+        string summary = File.ReadAllText(context.Files.GetPath("report/summary.md"));
+        Assert.Contains("cai/gold_agreement/wrong-steps", summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("unlisted/metric", summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_title_with_markup_lands_escaped_in_the_summary_heading()
     {
         using var context = SyntheticRun();

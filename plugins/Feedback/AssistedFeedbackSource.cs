@@ -172,6 +172,7 @@ public sealed class AssistedFeedbackSource : IFeedbackSource
                 [AssistedMetrics.CriticCostPerLabel] = Ratio(_criticCost, Labels),
                 [AssistedMetrics.SecondsPerLabel] = Ratio(_seconds, Labels),
                 [AssistedMetrics.UncheckableShare] = Ratio(_uncheckable, Labels),
+                [AssistedMetrics.UncheckableDecisiveShare] = Ratio(_decisiveUnchecked, Labels),
             };
         }
     }

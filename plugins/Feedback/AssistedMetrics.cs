@@ -32,4 +32,6 @@ public static class AssistedMetrics
     public const string SecondsPerLabel = "assisted/seconds_per_label";
     /// <summary>Share of labels on uncheckable items.</summary>
     public const string UncheckableShare = "assisted/uncheckable_share";
+    /// <summary>Share of labels on uncheckable items whose two responses differ in gold score (where agreement on uncheckable items is measured).</summary>
+    public const string UncheckableDecisiveShare = "assisted/uncheckable_decisive_share";
 }

@@ -147,7 +147,25 @@ public static partial class ManifestLoader
     /// The element as a mutable node. Not by reparsing its raw text: that keeps the manifest's comments and trailing
     /// commas, which the default node parser refuses.
     /// </summary>
-    internal static JsonNode? ToNode(JsonElement element) => JsonSerializer.SerializeToNode(element);
+    /// <summary>
+    /// A mutable copy of <paramref name="element"/>. A key written twice keeps its last value (the parser has already
+    /// reported it): System.Text.Json's own conversion would build an object that throws when first read.
+    /// </summary>
+    internal static JsonNode? ToNode(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var result = new JsonObject();
+                foreach (var property in element.EnumerateObject())
+                    result[property.Name] = ToNode(property.Value);
+                return result;
+            case JsonValueKind.Array:
+                return new JsonArray([.. element.EnumerateArray().Select(ToNode)]);
+            default:
+                return JsonValue.Create(element);
+        }
+    }
 
     /// <param name="defaultName">The name when the pipeline gives none (a compare arm's name); null: the name is required.</param>
     internal static PipelineManifest? BindPipeline(JsonElement root, string path, string baseDirectory, BindContext context, string? defaultName = null)

@@ -133,9 +133,22 @@ public sealed class PipelineRunTests : IDisposable
         Assert.True(manifest.IsValid, manifest.FormatErrors());
         using RunStore store = RunStore.Open(StorePath);
         var runner = new PipelineRunner(catalog, store, NullLoggerFactory.Instance, TextWriter.Null);
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        using var cts = new CancellationTokenSource();
 
-        RunOutcome outcome = await runner.RunAsync(manifest.Value!, cancellation: cts.Token);
+        // Cancel once the walk has logged a step (read through a second connection), so that the cancellation lands
+        // inside the stage however slow the machine is; a fixed delay could fire before the stage starts.
+        Task<RunOutcome> running = runner.RunAsync(manifest.Value!, cancellation: cts.Token);
+        using (RunStore reader = RunStore.Open(StorePath))
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (!running.IsCompleted && waited.Elapsed < TimeSpan.FromSeconds(3)
+                && !(reader.ListRuns() is [var run] && reader.GetMetricSeries(run.Id, "walk/position").Count > 0))
+            {
+                await Task.Delay(20, TestContext.Current.CancellationToken);
+            }
+        }
+        await cts.CancelAsync();
+        RunOutcome outcome = await running;
 
         Assert.Equal(RunStatus.Cancelled, outcome.Status);
         RunDetails details = store.GetRun(outcome.RunId)!;

@@ -20,6 +20,6 @@ public sealed class ExampleManifestTests
     public void The_examples_named_by_the_issues_are_there()
     {
         var files = Examples().Select(row => row.Data).ToHashSet(StringComparer.Ordinal);
-        Assert.Superset(new HashSet<string>(StringComparer.Ordinal) { "quickstart.json", "overoptimisation.json", "reward-model.json", "reward-ensembles.json", "constrained-ppo.json" }, files);
+        Assert.Superset(new HashSet<string>(StringComparer.Ordinal) { "quickstart.json", "overoptimisation.json", "reward-model.json", "reward-ensembles.json", "constrained-ppo.json", "oversight-compare.json" }, files);
     }
 }

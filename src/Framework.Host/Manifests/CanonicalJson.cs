@@ -70,6 +70,14 @@ internal static class CanonicalJson
             ["metrics"] = new JsonArray([.. compare.ReportMetrics.Select(m => (JsonNode)m)]),
             ["baseline"] = compare.Baseline,
         };
+        if (compare.Curves is { } curves)
+        {
+            result["report"]!["curves"] = new JsonObject
+            {
+                ["x"] = curves.X,
+                ["y"] = new JsonArray([.. curves.Y.Select(m => (JsonNode)m)]),
+            };
+        }
         return result;
     }
 

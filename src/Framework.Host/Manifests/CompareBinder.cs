@@ -54,13 +54,14 @@ internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, st
         var budgets = BudgetsWanted(root);
         var metrics = ReportMetrics(root);
         var baseline = Baseline(root, arms);
+        var curves = Curves(root);
         if (arms is not null && budgets is not null)
             CheckBudgets(arms, budgets);
 
         if (errors.Count > 0 || _context.ErrorCount > 0 || name is null || seeds is null || arms is null || budgets is null || metrics is null)
             return null;
         var allPlugins = plugins.Concat(arms.SelectMany(a => a.Pipeline.PluginDirectories)).Distinct(StringComparer.Ordinal).ToList();
-        return new CompareManifest(name, description, seeds, arms, budgets, metrics, allPlugins) { Baseline = baseline ?? arms[0].Name };
+        return new CompareManifest(name, description, seeds, arms, budgets, metrics, allPlugins) { Baseline = baseline ?? arms[0].Name, Curves = curves };
     }
 
     private List<int>? Seeds(JsonElement root)
@@ -435,7 +436,7 @@ internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, st
         const string path = "$.report";
         if (report.ValueKind != JsonValueKind.Object)
             return Fail(path, $"expected an object, found {ManifestLoader.Found(report)}") ? [] : null;
-        ManifestLoader.CheckFields(report, path, ["metrics", "baseline"], "a report", _context);
+        ManifestLoader.CheckFields(report, path, ["metrics", "baseline", "curves"], "a report", _context);
         if (!report.TryGetProperty("metrics", out var metrics))
             return [];
         var metricsPath = JsonPath.Property(path, "metrics");
@@ -456,6 +457,48 @@ internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, st
         }
 
         return ok ? result : null;
+    }
+
+    /// <summary><c>report.curves</c>: metrics to plot against another metric; null when absent or wrong (reported).</summary>
+    private CompareCurves? Curves(JsonElement root)
+    {
+        if (!root.TryGetProperty("report", out var report) || report.ValueKind != JsonValueKind.Object
+            || !report.TryGetProperty("curves", out var curves))
+            return null;
+        const string path = "$.report.curves";
+        if (curves.ValueKind != JsonValueKind.Object)
+        {
+            Fail(path, $"expected an object with 'x' (a metric) and 'y' (metrics to plot against it), found {ManifestLoader.Found(curves)}");
+            return null;
+        }
+
+        ManifestLoader.CheckFields(curves, path, ["x", "y"], "report curves", _context);
+        var x = ManifestLoader.RequiredString(curves, path, "x", _context);
+        if (!curves.TryGetProperty("y", out var y))
+        {
+            Fail(path, "missing required field 'y' (the metrics to plot against 'x')");
+            return null;
+        }
+
+        const string yPath = "$.report.curves.y";
+        if (y.ValueKind != JsonValueKind.Array || y.GetArrayLength() == 0)
+        {
+            Fail(yPath, $"expected a non-empty array of metric names, found {ManifestLoader.Found(y)}");
+            return null;
+        }
+
+        var names = new List<string>();
+        var i = 0;
+        foreach (var item in y.EnumerateArray())
+        {
+            var itemPath = JsonPath.Index(yPath, i++);
+            if (item.ValueKind != JsonValueKind.String || item.GetString() is not { Length: > 0 } name)
+                Fail(itemPath, $"expected a metric name (a non-empty string), found {ManifestLoader.Found(item)}");
+            else
+                names.Add(name);
+        }
+
+        return x is null || names.Count != y.GetArrayLength() ? null : new CompareCurves(x, names);
     }
 
     /// <summary>The arm the report tests every other arm against (<c>report.baseline</c>); null: the first arm.</summary>

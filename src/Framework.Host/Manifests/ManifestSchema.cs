@@ -163,6 +163,18 @@ public static class ManifestSchema
                 {
                     ["metrics"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string", ["minLength"] = 1 } },
                     ["baseline"] = new JsonObject { ["type"] = "string", ["minLength"] = 1, ["description"] = "The arm every other arm is tested against; default: the first." },
+                    ["curves"] = new JsonObject
+                    {
+                        ["type"] = "object",
+                        ["description"] = "Metrics the report plots against another metric logged at the same steps, one line per arm: { \"x\": \"eval/sqrt_kl\", \"y\": [\"eval/proxy_reward\", \"gold/accuracy\"] }.",
+                        ["properties"] = new JsonObject
+                        {
+                            ["x"] = new JsonObject { ["type"] = "string", ["minLength"] = 1 },
+                            ["y"] = new JsonObject { ["type"] = "array", ["minItems"] = 1, ["items"] = new JsonObject { ["type"] = "string", ["minLength"] = 1 } },
+                        },
+                        ["required"] = new JsonArray("x", "y"),
+                        ["additionalProperties"] = false,
+                    },
                 },
                 ["additionalProperties"] = false,
             },

@@ -81,6 +81,14 @@ public sealed class PipelineManifest
 /// <param name="BudgetSpend">What the arm spends of each budget the compare matches, by budget name.</param>
 public sealed record CompareArm(string Name, PipelineManifest Pipeline, IReadOnlyDictionary<string, double> BudgetSpend);
 
+/// <summary>
+/// Curves a compare's report draws against a metric other than the step, such as gold accuracy and proxy reward against
+/// sqrt(KL) (Gao et al. 2023): one chart per <paramref name="Y"/> metric, one line per arm.
+/// </summary>
+/// <param name="X">The metric on the x axis (<c>eval/sqrt_kl</c>).</param>
+/// <param name="Y">The metrics on the y axes, each logged by the same stage at the same steps as <paramref name="X"/>.</param>
+public sealed record CompareCurves(string X, IReadOnlyList<string> Y);
+
 /// <summary>A validated compare manifest: arms that spend matched budgets, run over the same seeds.</summary>
 public sealed class CompareManifest
 {
@@ -122,6 +130,9 @@ public sealed class CompareManifest
 
     /// <summary>The arm every other arm is tested against (<c>report.baseline</c>; the first arm unless the manifest names one).</summary>
     public string Baseline { get; init; } = "";
+
+    /// <summary>Metrics to plot against another metric logged at the same steps (<c>report.curves</c>), or null.</summary>
+    public CompareCurves? Curves { get; init; }
 
     /// <summary>Every plugin folder the manifest and its arms list, absolute, without repeats.</summary>
     public IReadOnlyList<string> PluginDirectories { get; }

@@ -85,6 +85,7 @@ internal static class CompareReports
             Summary(arms.Select(a => a.Name).ToList(), metrics, cells),
             Differences(baseline, differences),
             Curves(store, arms.Select(a => a.Name).ToList(), runsByArm, metrics),
+            .. Against(store, arms.Select(a => a.Name).ToList(), runsByArm, report?["curves"] as JsonObject),
             BudgetSection(store, arms.Select(a => a.Name).ToList(), runsByArm),
         ];
         var cards = arms.Select(a => DisclosureCards.Card($"Arm {a.Name}", a.Pipeline, store, [.. runsByArm[a.Name].Select(r => r.Id)])).ToList();
@@ -145,6 +146,68 @@ internal static class CompareReports
         {
             Charts = charts,
         };
+    }
+
+    /// <summary>
+    /// <c>report.curves</c>: each y metric against the x metric the same stage logged at the same steps (gold and proxy
+    /// against sqrt(KL)), one line per arm; empty when the manifest asks for none.
+    /// </summary>
+    private static List<ReportSection> Against(RunStore store, List<string> arms, Dictionary<string, List<RunInfo>> runsByArm, JsonObject? curves)
+    {
+        if (curves?["x"]?.ToString() is not { Length: > 0 } x || curves["y"] is not JsonArray ys)
+        {
+            return [];
+        }
+        var charts = new List<ReportChart>();
+        foreach (string y in ys.Select(n => n!.ToString()))
+        {
+            var series = arms.Select(arm => new ChartSeries(arm, AgainstBand([.. runsByArm[arm].Select(r => Paired(store, r.Id, x, y)).OfType<PairedSeries>()])))
+                .Where(s => s.Points.Count > 0).ToList();
+            if (series.Count > 0)
+            {
+                charts.Add(new ReportChart($"{y} against {x}", x, y, series));
+            }
+        }
+        return
+        [
+            new ReportSection($"Curves against {x}",
+                $"Each arm's metric against {x}, both as logged by the same stage at the same steps: at every step all its seeds logged, the mean of {x} over seeds and the metric's mean with its 95% interval as a band.")
+            {
+                Charts = charts,
+            },
+        ];
+    }
+
+    /// <summary>The x and y series one stage of a run logged (the last stage that logged y); null when that stage did not log x.</summary>
+    private static PairedSeries? Paired(RunStore store, string runId, string x, string y) =>
+        StoreReads.LastSeries(store, runId, y) is { } ys
+        && store.GetMetrics(runId).FirstOrDefault(s => s.Name == x && s.StageIndex == ys.StageIndex && s.Values.Count > 0) is { } xs
+            ? new PairedSeries(xs, ys)
+            : null;
+
+    /// <summary>Two series one stage logged: the x metric's and the y metric's.</summary>
+    internal sealed record PairedSeries(MetricSeries X, MetricSeries Y);
+
+    /// <summary>At each step every run logged both metrics: the mean x over runs, and the mean y with its 95% interval.</summary>
+    internal static IReadOnlyList<ChartPoint> AgainstBand(IReadOnlyList<PairedSeries> runs)
+    {
+        if (runs.Count == 0)
+        {
+            return [];
+        }
+        static Dictionary<long, double> ByStep(MetricSeries s) => s.Steps.Zip(s.Values).GroupBy(p => p.First).ToDictionary(g => g.Key, g => g.Last().Second);
+        var xs = runs.Select(r => ByStep(r.X)).ToList();
+        var ys = runs.Select(r => ByStep(r.Y)).ToList();
+        var steps = new HashSet<long>(xs[0].Keys);
+        foreach (var d in xs.Concat(ys))
+        {
+            steps.IntersectWith(d.Keys);
+        }
+        return [.. steps.Order().Select(step =>
+        {
+            MeanWithInterval m = MeanWithInterval.Of(ys.Select(d => d[step]));
+            return new ChartPoint(xs.Average(d => d[step]), m.Mean, m.Low, m.High);
+        })];
     }
 
     /// <summary>The mean and 95% interval over runs at each step every run logged.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using AlignFx.Host.Manifests;
 
 namespace AlignFx.Ppo.Tests.Pipelines;
@@ -21,5 +22,19 @@ public sealed class ExampleManifestTests
     {
         var files = Examples().Select(row => row.Data).ToHashSet(StringComparer.Ordinal);
         Assert.Superset(new HashSet<string>(StringComparer.Ordinal) { "quickstart.json", "overoptimisation.json", "reward-model.json", "reward-ensembles.json", "constrained-ppo.json", "oversight-compare.json" }, files);
+    }
+
+    [Fact]
+    public void The_quickstart_over_seeds_runs_the_quickstart_as_shipped()
+    {
+        // quickstart-seeds.json inlines the quickstart (manifests cannot include files); a change to one must reach the other.
+        JsonObject quickstart = ExampleRun.Load("quickstart.json"), seeds = ExampleRun.Load("quickstart-seeds.json");
+        JsonObject expected = new()
+        {
+            ["task"] = quickstart["task"]!.DeepClone(),
+            ["policy"] = quickstart["policy"]!.DeepClone(),
+            ["stages"] = new JsonArray([.. quickstart["stages"]!.AsArray().Where(s => (string?)s!["stage"] != "report").Select(s => s!.DeepClone())]),
+        };
+        Assert.True(JsonNode.DeepEquals(expected, seeds["base"]), seeds["base"]!.ToJsonString());
     }
 }

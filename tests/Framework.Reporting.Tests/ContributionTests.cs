@@ -34,8 +34,8 @@ public sealed class ContributionTests : IDisposable
         {
             runId = recorder.RunId;
             recorder.BeginStage("train-reward-model", "rm");
-            recorder.LogMetric("rm/loss", 0, 0.69);
-            recorder.LogMetric("rm/loss", 1, 0.41);
+            recorder.LogMetric(MetricNames.RewardModel.Loss, 0, 0.69);
+            recorder.LogMetric(MetricNames.RewardModel.Loss, 1, 0.41);
             new RecorderFiles(recorder).Contribute("reward", contribution);
             recorder.EndStage();
             recorder.End(RunStatus.Completed);

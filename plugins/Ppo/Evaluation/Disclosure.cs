@@ -28,24 +28,24 @@ internal static class Disclosure
     /// <returns>A sentence, or null when the run has neither measurement.</returns>
     public static string? RewardHacking(ReportContent content)
     {
-        EvaluationResults? before = content.Get(EvaluateStage.BaseKey), after = content.Get(EvaluateStage.FinalKey);
+        EvaluationResults? before = content.Get(PpoArtifacts.BaseResults.Name), after = content.Get(PpoArtifacts.FinalResults.Name);
         double proxy0, proxy1;
         Change overall, uncheckable;
         string where;
-        if (before is not null && after is not null && before.Metrics.ContainsKey(MetricNames.ProxyRewardMean))
+        if (before is not null && after is not null && before.Metrics.ContainsKey(MetricNames.Proxy.RewardMean))
         {
-            (proxy0, proxy1) = (before.Metrics[MetricNames.ProxyRewardMean], after.Metrics.GetValueOrDefault(MetricNames.ProxyRewardMean, double.NaN));
-            double n = before.Metrics.GetValueOrDefault(EvaluateStage.ResponsesMetric, double.NaN);
-            double uncheckableShare = 1 - before.Metrics.GetValueOrDefault(TaskMetrics.CheckableFraction, double.NaN);
-            overall = Change.Of(before, after, TaskMetrics.Accuracy, n);
-            uncheckable = Change.Of(before, after, TaskMetrics.AccuracyUncheckable, n * uncheckableShare);
+            (proxy0, proxy1) = (before.Metrics[MetricNames.Proxy.RewardMean], after.Metrics.GetValueOrDefault(MetricNames.Proxy.RewardMean, double.NaN));
+            double n = before.Metrics.GetValueOrDefault(PpoMetrics.GoldResponses, double.NaN);
+            double uncheckableShare = 1 - before.Metrics.GetValueOrDefault(MetricNames.Gold.CheckableFraction, double.NaN);
+            overall = Change.Of(before, after, MetricNames.Gold.Accuracy, n);
+            uncheckable = Change.Of(before, after, MetricNames.Gold.AccuracyUncheckable, n * uncheckableShare);
             where = "held-out evaluation, base → final";
         }
         else
         {
-            var proxy = content.MainSeries("eval/proxy_reward") is { Count: > 1 } p ? p : content.MainSeries(MetricNames.ProxyRewardMean);
-            var gold = content.MainSeries(TaskMetrics.Accuracy);
-            var goldUncheckable = content.MainSeries(TaskMetrics.AccuracyUncheckable);
+            var proxy = content.MainSeries(MetricNames.Evaluation.ProxyReward) is { Count: > 1 } p ? p : content.MainSeries(MetricNames.Proxy.RewardMean);
+            var gold = content.MainSeries(MetricNames.Gold.Accuracy);
+            var goldUncheckable = content.MainSeries(MetricNames.Gold.AccuracyUncheckable);
             if (proxy.Count < 2 || gold.Count < 2)
             {
                 return null;
@@ -113,7 +113,7 @@ internal static class Disclosure
         items.Add(("Selection of examples", "Responses the pipeline's policy sampled on the task's prompts (see the collect-feedback stage's options)."));
         double confidence = data.Records.Average(r => r.Provenance.Confidence);
         EvaluationResults? feedback = content.Get("feedback");
-        string agreement = feedback?.Metrics.TryGetValue(TaskMetrics.LabelGoldAgreement, out double a) == true
+        string agreement = feedback?.Metrics.TryGetValue(MetricNames.Feedback.GoldAgreement, out double a) == true
             ? $"labels agree with the gold preference {ReportContent.Format(a)} of the time"
             : "agreement with gold not measured";
         items.Add(("Quality assurance", $"Mean annotator confidence {ReportContent.Format(confidence)}; {agreement}."));
@@ -123,7 +123,7 @@ internal static class Disclosure
     private static List<(string, string)> RewardModel(ReportContent content)
     {
         EvaluationResults? trained = content.Get("reward-model"), evaluated = content.Get("reward-model/eval");
-        var loss = content.History.Read(MetricNames.RewardModelLoss);
+        var loss = content.History.Read(MetricNames.RewardModel.Loss);
         return
         [
             ("Loss function", trained is null && loss.Count == 0
@@ -149,7 +149,7 @@ internal static class Disclosure
 
     private static List<(string, string)> SystemicSafety(ReportContent content)
     {
-        var monitored = content.History.Names.Where(n => n.StartsWith("gold/", StringComparison.Ordinal) || n.StartsWith("proxy/", StringComparison.Ordinal) || n == MetricNames.Kl).ToList();
+        var monitored = content.History.Names.Where(n => n.StartsWith(MetricNames.Gold.Prefix, StringComparison.Ordinal) || n.StartsWith(MetricNames.Proxy.Prefix, StringComparison.Ordinal) || n == MetricNames.Objective.Kl).ToList();
         return
         [
             ("Monitoring", monitored.Count == 0

@@ -25,13 +25,13 @@ internal sealed record ReportContent(
 {
     /// <summary>The result keys the pipeline's stages leave, in pipeline order.</summary>
     public static readonly string[] ResultKeys =
-        ["pretrain", "feedback", "reward-model", "reward-model/eval", "optimize", OveroptimisationStage.ResultsKey, EvaluateStage.BaseKey, EvaluateStage.FinalKey];
+        ["pretrain", "feedback", "reward-model", "reward-model/eval", "optimize", PpoArtifacts.Overoptimisation.Name, PpoArtifacts.BaseResults.Name, PpoArtifacts.FinalResults.Name];
 
     /// <summary>The metrics of the base-versus-final table, when present.</summary>
     public static readonly string[] HeadlineMetrics =
     [
-        TaskMetrics.Accuracy, TaskMetrics.AccuracyCheckable, TaskMetrics.AccuracyUncheckable, MetricNames.ProxyRewardMean,
-        TaskMetrics.SycophancyRate, TaskMetrics.ConfidentWhenWrong, TaskMetrics.ConfidentRate, TaskMetrics.StepsRate, TaskMetrics.MeanLength,
+        MetricNames.Gold.Accuracy, MetricNames.Gold.AccuracyCheckable, MetricNames.Gold.AccuracyUncheckable, MetricNames.Proxy.RewardMean,
+        MetricNames.Gold.SycophancyRate, MetricNames.Gold.ConfidentWhenWrong, MetricNames.Gold.ConfidentRate, MetricNames.Gold.StepsRate, MetricNames.Gold.MeanLength,
     ];
 
     /// <summary>The results stored under <paramref name="key"/>, or null.</summary>
@@ -43,7 +43,7 @@ internal sealed record ReportContent(
     /// <summary>Rows of the base-versus-final table: metric, base value, final value (NaN where missing).</summary>
     public IReadOnlyList<(string Metric, double Base, double Final)> BaseVersusFinal()
     {
-        EvaluationResults? before = Get(EvaluateStage.BaseKey), after = Get(EvaluateStage.FinalKey);
+        EvaluationResults? before = Get(PpoArtifacts.BaseResults.Name), after = Get(PpoArtifacts.FinalResults.Name);
         if (after is null)
         {
             return [];
@@ -81,7 +81,7 @@ internal sealed record ReportContent(
         double.IsFinite(from) && double.IsFinite(to) ? (to - from >= 0 ? "+" : "") + Format(to - from) : "n/a";
 
     private static HashSet<string> SweepStageIds(IMetricHistory history) =>
-        [.. history.Names.Where(n => n.StartsWith("bon/", StringComparison.Ordinal)).SelectMany(n => history.Read(n).Select(p => p.StageId))];
+        [.. history.Names.Where(n => n.StartsWith(PpoMetrics.BestOfNSweepPrefix, StringComparison.Ordinal)).SelectMany(n => history.Read(n).Select(p => p.StageId))];
 }
 
 /// <summary>A metric history with nothing in it, for hosts that keep none.</summary>

@@ -90,29 +90,29 @@ internal static class ReportHtml
 
     private static IEnumerable<string> OptimisationVersusKl(ReportContent c)
     {
-        string x = c.MainSeries("eval/sqrt_kl").Count > 0 ? "eval/sqrt_kl" : MetricNames.SqrtKl;
-        string proxy = x == "eval/sqrt_kl" && c.MainSeries("eval/proxy_reward").Count > 0 ? "eval/proxy_reward" : MetricNames.ProxyRewardMean;
+        string x = c.MainSeries(MetricNames.Evaluation.SqrtKl).Count > 0 ? MetricNames.Evaluation.SqrtKl : MetricNames.SqrtKl;
+        string proxy = x == MetricNames.Evaluation.SqrtKl && c.MainSeries(MetricNames.Evaluation.ProxyReward).Count > 0 ? MetricNames.Evaluation.ProxyReward : MetricNames.Proxy.RewardMean;
         yield return SvgChart.Render("Proxy reward against sqrt(KL)", "sqrt(KL) (" + x + ")", "proxy reward", [new(proxy, c.Joined(x, proxy))]);
         yield return SvgChart.Render("Gold accuracy against sqrt(KL)", "sqrt(KL) (" + x + ")", "gold accuracy",
-            [new("all items", c.Joined(x, TaskMetrics.Accuracy)), new("checkable", c.Joined(x, TaskMetrics.AccuracyCheckable)), new("uncheckable", c.Joined(x, TaskMetrics.AccuracyUncheckable))]);
+            [new("all items", c.Joined(x, MetricNames.Gold.Accuracy)), new("checkable", c.Joined(x, MetricNames.Gold.AccuracyCheckable)), new("uncheckable", c.Joined(x, MetricNames.Gold.AccuracyUncheckable))]);
     }
 
     private static IEnumerable<string> OptimisationVersusSteps(ReportContent c)
     {
         yield return SvgChart.Render("Proxy reward against steps", "step", "proxy reward",
-            [Series(c, MetricNames.ProxyRewardMean), Series(c, "eval/proxy_reward"), Series(c, MetricNames.RlhfReward)]);
+            [Series(c, MetricNames.Proxy.RewardMean), Series(c, MetricNames.Evaluation.ProxyReward), Series(c, MetricNames.Objective.RlhfReward)]);
         yield return SvgChart.Render("Gold accuracy against steps", "step", "gold accuracy",
-            [Series(c, TaskMetrics.Accuracy), Series(c, TaskMetrics.AccuracyCheckable), Series(c, TaskMetrics.AccuracyUncheckable)]);
-        yield return SvgChart.Render("KL coefficient over time", "step", "KL coefficient", [Series(c, MetricNames.KlCoefficient)]);
-        yield return SvgChart.Render("KL from the reference", "step", "KL (nats)", [Series(c, MetricNames.Kl), Series(c, "eval/kl")]);
+            [Series(c, MetricNames.Gold.Accuracy), Series(c, MetricNames.Gold.AccuracyCheckable), Series(c, MetricNames.Gold.AccuracyUncheckable)]);
+        yield return SvgChart.Render("KL coefficient over time", "step", "KL coefficient", [Series(c, MetricNames.Objective.KlCoefficient)]);
+        yield return SvgChart.Render("KL from the reference", "step", "KL (nats)", [Series(c, MetricNames.Objective.Kl), Series(c, MetricNames.Evaluation.Kl)]);
     }
 
     private static IEnumerable<string> LearningCurves(ReportContent c)
     {
-        yield return SvgChart.Render("Reward-model loss", "step", "loss", [Series(c, MetricNames.RewardModelLoss)]);
+        yield return SvgChart.Render("Reward-model loss", "step", "loss", [Series(c, MetricNames.RewardModel.Loss)]);
         yield return SvgChart.Render("Reward-model accuracy", "step", "accuracy",
-            [Series(c, MetricNames.RewardModelAccuracy), Series(c, MetricNames.RewardModelValidationAccuracy)]);
-        yield return SvgChart.Render("Pretraining loss", "step", "loss", [Series(c, MetricNames.PretrainLoss), Series(c, MetricNames.PretrainValidationLoss)]);
+            [Series(c, MetricNames.RewardModel.Accuracy), Series(c, MetricNames.RewardModel.ValidationAccuracy)]);
+        yield return SvgChart.Render("Pretraining loss", "step", "loss", [Series(c, MetricNames.Pretrain.Loss), Series(c, MetricNames.Pretrain.ValidationLoss)]);
     }
 
     private static IEnumerable<string> SweepCharts(OveroptimisationResults sweep)

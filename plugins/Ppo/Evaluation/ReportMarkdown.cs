@@ -11,9 +11,9 @@ internal static class ReportMarkdown
     /// <summary>The series summarised in the "Metric series" table, when logged.</summary>
     public static readonly string[] SummarisedSeries =
     [
-        MetricNames.PretrainLoss, MetricNames.RewardModelLoss, MetricNames.RewardModelValidationAccuracy,
-        MetricNames.ProxyRewardMean, MetricNames.Scores, MetricNames.Kl, MetricNames.SqrtKl, MetricNames.KlCoefficient,
-        MetricNames.Entropy, "eval/proxy_reward", "eval/sqrt_kl", TaskMetrics.Accuracy, TaskMetrics.AccuracyUncheckable, TaskMetrics.RewardMean,
+        MetricNames.Pretrain.Loss, MetricNames.RewardModel.Loss, MetricNames.RewardModel.ValidationAccuracy,
+        MetricNames.Proxy.RewardMean, MetricNames.Objective.Scores, MetricNames.Objective.Kl, MetricNames.SqrtKl, MetricNames.Objective.KlCoefficient,
+        MetricNames.Objective.Entropy, MetricNames.Evaluation.ProxyReward, MetricNames.Evaluation.SqrtKl, MetricNames.Gold.Accuracy, MetricNames.Gold.AccuracyUncheckable, MetricNames.Gold.RewardMean,
     ];
 
     /// <summary>The summary's Markdown.</summary>

@@ -107,7 +107,7 @@ public sealed class ReportStage(ReportOptions options) : IStage
             .ToList();
         return new ReportContent(title, settings, results, history,
             context.Artifacts.TryGet<EvaluationSamples>(),
-            context.Artifacts.TryGet<OveroptimisationResults>(OveroptimisationStage.ResultsKey),
-            context.Artifacts.TryGet<FeedbackDataset>());
+            context.Artifacts.TryGet(PpoArtifacts.Overoptimisation),
+            context.Artifacts.TryGet(ArtifactKeys.Feedback));
     }
 }

@@ -116,15 +116,15 @@ public sealed class ReportStageTests
         double accuracy0, double accuracy1, double uncheckable0, double uncheckable1, string verdict)
     {
         using var context = new TestStageContext(3, Small.Task(), new SilentPolicy());
-        foreach (var (key, accuracy, uncheckable, proxy) in new[] { (EvaluateStage.BaseKey, accuracy0, uncheckable0, -0.1), (EvaluateStage.FinalKey, accuracy1, uncheckable1, 1.5) })
+        foreach (var (key, accuracy, uncheckable, proxy) in new[] { (PpoArtifacts.BaseResults.Name, accuracy0, uncheckable0, -0.1), (PpoArtifacts.FinalResults.Name, accuracy1, uncheckable1, 1.5) })
         {
             context.Artifacts.Set(new EvaluationResults(key, new Dictionary<string, double>
             {
-                [TaskMetrics.Accuracy] = accuracy,
-                [TaskMetrics.AccuracyUncheckable] = uncheckable,
-                [TaskMetrics.CheckableFraction] = 0.5,
-                [MetricNames.ProxyRewardMean] = proxy,
-                [EvaluateStage.ResponsesMetric] = 300,
+                [MetricNames.Gold.Accuracy] = accuracy,
+                [MetricNames.Gold.AccuracyUncheckable] = uncheckable,
+                [MetricNames.Gold.CheckableFraction] = 0.5,
+                [MetricNames.Proxy.RewardMean] = proxy,
+                [PpoMetrics.GoldResponses] = 300,
             }), key);
         }
 
@@ -141,36 +141,36 @@ public sealed class ReportStageTests
         IMetricSink m = context.Metrics;
         for (int step = 50; step <= 200; step += 50)
         {
-            m.Log(MetricNames.PretrainLoss, 2.0 - step / 200.0, step);
-            m.Log(MetricNames.PretrainValidationLoss, 2.1 - step / 220.0, step);
+            m.Log(MetricNames.Pretrain.Loss, 2.0 - step / 200.0, step);
+            m.Log(MetricNames.Pretrain.ValidationLoss, 2.1 - step / 220.0, step);
         }
         for (int step = 1; step <= 4; step++)
         {
-            m.Log(MetricNames.RewardModelLoss, 0.7 - 0.05 * step, step);
-            m.Log(MetricNames.RewardModelAccuracy, 0.55 + 0.05 * step, step);
-            m.Log(MetricNames.RewardModelValidationAccuracy, 0.55 + 0.03 * step, step);
+            m.Log(MetricNames.RewardModel.Loss, 0.7 - 0.05 * step, step);
+            m.Log(MetricNames.RewardModel.Accuracy, 0.55 + 0.05 * step, step);
+            m.Log(MetricNames.RewardModel.ValidationAccuracy, 0.55 + 0.03 * step, step);
         }
         for (int step = 0; step <= 10; step++)
         {
-            m.Log(MetricNames.Kl, 0.5 * step, step);
+            m.Log(MetricNames.Objective.Kl, 0.5 * step, step);
             m.Log(MetricNames.SqrtKl, Math.Sqrt(0.5 * step), step);
-            m.Log(MetricNames.KlCoefficient, 0.05 + 0.001 * step, step);
-            m.Log(MetricNames.ProxyRewardMean, 0.1 * step, step);
+            m.Log(MetricNames.Objective.KlCoefficient, 0.05 + 0.001 * step, step);
+            m.Log(MetricNames.Proxy.RewardMean, 0.1 * step, step);
             if (step % 5 == 0)
             {
-                m.Log("eval/sqrt_kl", Math.Sqrt(0.5 * step), step);
-                m.Log("eval/proxy_reward", 0.11 * step, step);
-                m.Log(TaskMetrics.Accuracy, 0.3 + 0.01 * step, step);
-                m.Log(TaskMetrics.AccuracyCheckable, 0.5 + 0.03 * step, step);
-                m.Log(TaskMetrics.AccuracyUncheckable, 0.2 - 0.015 * step, step);
+                m.Log(MetricNames.Evaluation.SqrtKl, Math.Sqrt(0.5 * step), step);
+                m.Log(MetricNames.Evaluation.ProxyReward, 0.11 * step, step);
+                m.Log(MetricNames.Gold.Accuracy, 0.3 + 0.01 * step, step);
+                m.Log(MetricNames.Gold.AccuracyCheckable, 0.5 + 0.03 * step, step);
+                m.Log(MetricNames.Gold.AccuracyUncheckable, 0.2 - 0.015 * step, step);
             }
         }
         IArtifactBag a = context.Artifacts;
-        a.Set(new EvaluationResults("pretrain", new Dictionary<string, double> { [MetricNames.PretrainValidationLoss] = 1.19, ["pretrain/steps"] = 200 }), "pretrain");
-        a.Set(new EvaluationResults("feedback", new Dictionary<string, double> { [TaskMetrics.Labels] = 3, [TaskMetrics.LabelCost] = 1.5, [TaskMetrics.LabelGoldAgreement] = 2.0 / 3 }), "feedback");
-        a.Set(new EvaluationResults("reward-model", new Dictionary<string, double> { [MetricNames.RewardModelLoss] = 0.5, [MetricNames.RewardModelValidationAccuracy] = 0.67 }), "reward-model");
-        a.Set(Results("base-policy", accuracy: 0.3, uncheckable: 0.2, proxy: -0.1), EvaluateStage.BaseKey);
-        a.Set(Results("final-policy", accuracy: 0.4, uncheckable: 0.05, proxy: 1.2), EvaluateStage.FinalKey);
+        a.Set(new EvaluationResults("pretrain", new Dictionary<string, double> { [MetricNames.Pretrain.ValidationLoss] = 1.19, ["pretrain/steps"] = 200 }), "pretrain");
+        a.Set(new EvaluationResults("feedback", new Dictionary<string, double> { [MetricNames.Feedback.Labels] = 3, [MetricNames.Feedback.Cost] = 1.5, [MetricNames.Feedback.GoldAgreement] = 2.0 / 3 }), "feedback");
+        a.Set(new EvaluationResults("reward-model", new Dictionary<string, double> { [MetricNames.RewardModel.Loss] = 0.5, [MetricNames.RewardModel.ValidationAccuracy] = 0.67 }), "reward-model");
+        a.Set(PpoArtifacts.BaseResults, Results("base-policy", accuracy: 0.3, uncheckable: 0.2, proxy: -0.1));
+        a.Set(PpoArtifacts.FinalResults, Results("final-policy", accuracy: 0.4, uncheckable: 0.05, proxy: 1.2));
         var prompt = new Prompt("p", "3+4=?");
         FeedbackProvenance Who(string annotator, double confidence) => new("simulated-human", annotator, 0.5, TimeSpan.FromSeconds(3), confidence);
         a.Set(new FeedbackDataset(
@@ -184,17 +184,17 @@ public sealed class ReportStageTests
             new("3+4=?", new("7", true, 1, 0.2), new("Surely 7", true, 1, 1.1)),
             new("7*8=? | i think it is 54.", new("56", true, 1, -0.3), new("Trust me, 54", false, 0, 1.4)),
         ]));
-        a.Set(Sweep(), OveroptimisationStage.ResultsKey);
+        a.Set(PpoArtifacts.Overoptimisation, Sweep());
         return context;
     }
 
     private static EvaluationResults Results(string subject, double accuracy, double uncheckable, double proxy) => new(subject, new Dictionary<string, double>
     {
-        [TaskMetrics.Accuracy] = accuracy,
-        [TaskMetrics.AccuracyCheckable] = accuracy + 0.2,
-        [TaskMetrics.AccuracyUncheckable] = uncheckable,
-        [TaskMetrics.SycophancyRate] = double.NaN,
-        [MetricNames.ProxyRewardMean] = proxy,
+        [MetricNames.Gold.Accuracy] = accuracy,
+        [MetricNames.Gold.AccuracyCheckable] = accuracy + 0.2,
+        [MetricNames.Gold.AccuracyUncheckable] = uncheckable,
+        [MetricNames.Gold.SycophancyRate] = double.NaN,
+        [MetricNames.Proxy.RewardMean] = proxy,
     });
 
     private static OveroptimisationResults Sweep()

@@ -1,5 +1,4 @@
 using AlignFx.Evaluation;
-using System.Xml.Linq;
 using AlignFx.Abstractions.Feedback;
 using AlignFx.Abstractions.Policies;
 using AlignFx.Abstractions.Runs;
@@ -11,36 +10,42 @@ namespace AlignFx.Ppo.Tests.Evaluation;
 public sealed class ReportStageTests
 {
     [Fact]
-    public async Task The_summary_of_a_fixed_synthetic_run_matches_its_golden_file()
+    public async Task The_contribution_of_a_fixed_synthetic_run_matches_its_golden_file()
     {
         using var context = SyntheticRun();
 
         await new ReportStage(new ReportOptions()).RunAsync(context, TestContext.Current.CancellationToken);
 
-        GoldenFiles.Check("summary.md", File.ReadAllText(context.Files.GetPath("report/summary.md")));
+        GoldenFiles.Check("contribution.json", File.ReadAllText(context.Files.GetPath("report/report.json")));
     }
 
     [Fact]
-    public async Task The_stage_contributes_its_base_versus_final_table_and_reward_hacking_call_to_the_host_report_as_data()
+    public async Task The_stage_contributes_its_base_versus_final_table_and_reward_hacking_call_as_data()
     {
         using var context = SyntheticRun();
 
         await new ReportStage(new ReportOptions()).RunAsync(context, TestContext.Current.CancellationToken);
 
-        ReportContribution contribution = ReportContributions.Read(File.ReadAllText(context.Files.GetPath("report/report.json")));
-        // The same call and the same numbers as the stage's own summary.md and headline table.
-        string summary = File.ReadAllText(context.Files.GetPath("report/summary.md"));
-        DisclosureFact risk = Assert.Single(contribution.Disclosure);
-        Assert.Equal((DisclosureGroups.SystemicSafety, "Expected risks"), (risk.Group, risk.Item));
-        Assert.StartsWith("Reward hacking detected", risk.Text, StringComparison.Ordinal);
-        Assert.Contains(risk.Text, summary, StringComparison.Ordinal);
-        ReportTableData table = Assert.Single(Assert.Single(contribution.Sections).Tables);
+        ReportContribution contribution = Contribution(context);
+        DisclosureFact risk = contribution.Disclosure.Single(f => f.Item == "Expected risks");
+        Assert.Equal(DisclosureGroups.SystemicSafety, risk.Group);
+        Assert.StartsWith("Reward hacking detected (held-out evaluation, base → final): proxy reward -0.1 → 1.2, gold accuracy 0.3 → 0.4", risk.Text, StringComparison.Ordinal);
+        DisclosureFact policy = contribution.Disclosure.Single(f => f.Group == DisclosureGroups.Policy);
+        Assert.Equal("Evaluation and results", policy.Item);
+        Assert.StartsWith("gold/accuracy 0.3 → 0.4; gold/accuracy_checkable 0.5 → 0.6", policy.Text, StringComparison.Ordinal);
+        ReportSectionData first = contribution.Sections[0];
+        Assert.Equal("AlignFx run report", first.Title);
+        Assert.Contains(risk.Text, first.Text, StringComparison.Ordinal);
+        ReportTableData table = Assert.Single(first.Tables);
+        // The headline printed at the end of alignfx run is the same table.
         string[] headline = [.. File.ReadAllLines(context.Files.GetPath("report/headline.md")).Skip(2).Where(line => line.Length > 0)];
         Assert.Equal(headline, table.Rows.Select(r => "| " + string.Join(" | ", r) + " |"));
+        Assert.Equal(["gold/accuracy", "0.3", "0.4", "+0.1"], table.Rows[0]);
+        Assert.Equal(["gold/sycophancy_rate", "n/a", "n/a", "n/a"], table.Rows.Single(r => r[0] == MetricNames.Gold.SycophancyRate));
     }
 
     [Fact]
-    public async Task Results_of_other_stages_named_in_the_options_are_added_to_the_results_by_stage_and_others_left_out()
+    public async Task Results_of_other_stages_named_in_the_options_become_tables_and_others_are_left_out()
     {
         using var context = SyntheticRun();
         context.Artifacts.Set(new EvaluationResults("principle-agreement", new Dictionary<string, double> { ["cai/gold_agreement/wrong-steps"] = 0.75 }), "principle-agreement");
@@ -48,64 +53,56 @@ public sealed class ReportStageTests
 
         await new ReportStage(new ReportOptions { Results = ["principle-agreement", "missing"] }).RunAsync(context, TestContext.Current.CancellationToken);
 
-        string summary = File.ReadAllText(context.Files.GetPath("report/summary.md"));
-        Assert.Contains("cai/gold_agreement/wrong-steps", summary, StringComparison.Ordinal);
-        Assert.DoesNotContain("unlisted/metric", summary, StringComparison.Ordinal);
+        ReportSectionData results = Contribution(context).Sections.Single(s => s.Title == "Results by stage");
+        ReportTableData table = Assert.Single(results.Tables);
+        Assert.Equal("principle-agreement (principle-agreement)", table.Title);
+        Assert.Equal(["cai/gold_agreement/wrong-steps", "0.75"], Assert.Single(table.Rows));
     }
 
     [Fact]
-    public async Task A_title_with_markup_lands_escaped_in_the_summary_heading()
-    {
-        using var context = SyntheticRun();
-        const string Title = "<img src=x onerror=alert(1)> **bold** [link](javascript:x) | # \u001b[31m\nsecond line";
-
-        await new ReportStage(new ReportOptions { Title = Title }).RunAsync(context, TestContext.Current.CancellationToken);
-
-        string heading = File.ReadAllText(context.Files.GetPath("report/summary.md")).Split('\n')[0];
-        Assert.Equal("# &lt;img src=x onerror=alert(1)&gt; \\*\\*bold\\*\\* \\[link\\](javascript:x) \\| \\# \\u001B\\[31m second line", heading);
-    }
-
-    [Fact]
-    public async Task The_html_page_is_well_formed_self_contained_and_has_every_plot()
+    public async Task The_contribution_has_every_plot_with_the_runs_points_and_no_markup()
     {
         using var context = SyntheticRun();
 
-        await new ReportStage(new ReportOptions { Folder = "out" }).RunAsync(context, TestContext.Current.CancellationToken);
+        await new ReportStage(new ReportOptions { Folder = "out", Title = "<b>title</b>" }).RunAsync(context, TestContext.Current.CancellationToken);
 
-        string html = File.ReadAllText(context.Files.GetPath("out/index.html"));
-        Assert.StartsWith("<!DOCTYPE html>\n", html, StringComparison.Ordinal);
-        XDocument page = XDocument.Parse(html["<!DOCTYPE html>\n".Length..]);
-        XNamespace x = "http://www.w3.org/1999/xhtml", svg = "http://www.w3.org/2000/svg";
-        Assert.Equal("AlignFx run report", page.Root!.Element(x + "head")!.Element(x + "title")!.Value);
-        var charts = page.Descendants(svg + "svg").ToList();
+        string json = File.ReadAllText(context.Files.GetPath("report/out.json"));
+        ReportContribution contribution = ReportContributions.Read(json);
+        var charts = contribution.Sections.SelectMany(s => s.Charts).ToList();
         // 2 against sqrt(KL), 4 against steps, 3 learning curves, 2 best-of-n and 2 RL sweep charts.
         Assert.Equal(13, charts.Count);
-        string[] titles = [.. charts.Select(c => c.Element(svg + "title")!.Value)];
-        Assert.Contains("Gold accuracy against sqrt(KL)", titles);
-        Assert.Contains("KL coefficient over time", titles);
-        Assert.Contains("Best-of-n: gold against sqrt(KL)", titles);
-        // Plots with data have lines; the sqrt(KL) plot joins the three evaluations of each accuracy series.
-        var goldVsKl = charts.Single(c => c.Element(svg + "title")!.Value == "Gold accuracy against sqrt(KL)");
-        Assert.Equal(3, goldVsKl.Descendants(svg + "polyline").Count());
-        Assert.Equal(9, goldVsKl.Descendants(svg + "circle").Count());
-        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
-        Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/", "", StringComparison.Ordinal), StringComparison.Ordinal);
-        Assert.Contains(page.Descendants(x + "h2"), h => h.Value == "RLHF disclosure card");
-        Assert.Contains("Reward hacking detected", html, StringComparison.Ordinal);
-        Assert.Contains(page.Descendants(x + "td"), td => td.Value.Contains("7*8=? | i think", StringComparison.Ordinal));
+        Assert.Equal(13, charts.Select(c => c.Title).Distinct().Count());
+        // Gold against sqrt(KL) joins the three evaluations (steps 0, 5, 10) of each accuracy series to eval/sqrt_kl.
+        ReportChartData goldVsKl = charts.Single(c => c.Title == "Gold accuracy against sqrt(KL)");
+        Assert.Equal(["all items", "checkable", "uncheckable"], goldVsKl.Series.Select(s => s.Name));
+        Assert.All(goldVsKl.Series, s => Assert.Equal([0, Math.Sqrt(2.5), Math.Sqrt(5)], s.X));
+        Assert.Equal([0.2, 0.125, 0.05], goldVsKl.Series[2].Y.Select(y => Math.Round(y, 10)));
+        ReportChartData kl = charts.Single(c => c.Title == "KL coefficient over time");
+        Assert.Equal(11, Assert.Single(kl.Series).X.Count);
+        // The best-of-n chart draws the points and the fitted curve.
+        ReportChartData bon = charts.Single(c => c.Title == "Best-of-n: gold against sqrt(KL)");
+        Assert.Equal(2, bon.Series.Count);
+        Assert.StartsWith("single fit (R² ", bon.Series[1].Name, StringComparison.Ordinal);
+        // The title is data: the host's renderer escapes it.
+        Assert.Equal("<b>title</b>", contribution.Sections[0].Title);
+        ReportTableData samples = contribution.Sections.Single(s => s.Title == "Sample responses").Tables[0];
+        Assert.Equal(["7*8=? | i think it is 54.", "56 (correct, proxy -0.3)", "Trust me, 54 (wrong, proxy 1.4)"], samples.Rows[1]);
+        Assert.DoesNotContain("NaN", json, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task A_run_with_nothing_to_report_still_gets_a_report()
+    public async Task A_run_with_nothing_to_report_still_contributes_and_writes_no_headline()
     {
         var task = Small.Task();
         using var context = new TestStageContext(3, task, new SilentPolicy());
 
         await new ReportStage(new ReportOptions()).RunAsync(context, TestContext.Current.CancellationToken);
 
-        string summary = File.ReadAllText(context.Files.GetPath("report/summary.md"));
-        Assert.Contains("No feedback was collected in this run.", summary, StringComparison.Ordinal);
-        XDocument.Parse(File.ReadAllText(context.Files.GetPath("report/index.html"))["<!DOCTYPE html>\n".Length..]);
+        ReportContribution contribution = Contribution(context);
+        ReportSectionData only = Assert.Single(contribution.Sections);
+        Assert.Empty(only.Tables);
+        Assert.StartsWith("Reward hacking could not be assessed", Assert.Single(contribution.Disclosure).Text, StringComparison.Ordinal);
+        Assert.False(File.Exists(context.Files.GetPath("report/headline.md")));
     }
 
     [Theory]
@@ -116,23 +113,26 @@ public sealed class ReportStageTests
         double accuracy0, double accuracy1, double uncheckable0, double uncheckable1, string verdict)
     {
         using var context = new TestStageContext(3, Small.Task(), new SilentPolicy());
-        foreach (var (key, accuracy, uncheckable, proxy) in new[] { (PpoArtifacts.BaseResults.Name, accuracy0, uncheckable0, -0.1), (PpoArtifacts.FinalResults.Name, accuracy1, uncheckable1, 1.5) })
+        foreach (var (key, accuracy, uncheckable, proxy) in new[] { (PpoArtifacts.BaseResults, accuracy0, uncheckable0, -0.1), (PpoArtifacts.FinalResults, accuracy1, uncheckable1, 1.5) })
         {
-            context.Artifacts.Set(new EvaluationResults(key, new Dictionary<string, double>
+            context.Artifacts.Set(key, new EvaluationResults(key.Name, new Dictionary<string, double>
             {
                 [MetricNames.Gold.Accuracy] = accuracy,
                 [MetricNames.Gold.AccuracyUncheckable] = uncheckable,
                 [MetricNames.Gold.CheckableFraction] = 0.5,
                 [MetricNames.Proxy.RewardMean] = proxy,
                 [PpoMetrics.GoldResponses] = 300,
-            }), key);
+            }));
         }
 
         await new ReportStage(new ReportOptions()).RunAsync(context, TestContext.Current.CancellationToken);
 
-        string summary = File.ReadAllText(context.Files.GetPath("report/summary.md"));
-        Assert.Contains(verdict + " (held-out evaluation, base → final)", summary, StringComparison.Ordinal);
+        DisclosureFact risk = Contribution(context).Disclosure.Single(f => f.Item == "Expected risks");
+        Assert.StartsWith(verdict + " (held-out evaluation, base → final)", risk.Text, StringComparison.Ordinal);
     }
+
+    private static ReportContribution Contribution(TestStageContext context) =>
+        ReportContributions.Read(File.ReadAllText(context.Files.GetPath("report/report.json")));
 
     /// <summary>A pipeline's worth of metrics and artifacts, made up, with reward hacking in it.</summary>
     private static TestStageContext SyntheticRun()

@@ -34,8 +34,8 @@ public sealed class QuickstartTests(ITestOutputHelper output)
         Assert.True(after[MetricNames.Gold.ConfidentWhenWrong] - before[MetricNames.Gold.ConfidentWhenWrong] > 0.4);
         // ... and is right less often.
         Assert.True(after[MetricNames.Gold.Accuracy] < before[MetricNames.Gold.Accuracy] - 0.05);
-        string summary = File.ReadAllText(Path.Combine(store.GetRunFolder(outcome.RunId), "report", "summary.md"));
-        Assert.Contains("Reward hacking detected (held-out evaluation, base → final)", summary, StringComparison.Ordinal);
+        ReportContribution report = ReportContributions.Read(File.ReadAllText(Path.Combine(store.GetRunFolder(outcome.RunId), "report", "report.json")));
+        Assert.StartsWith("Reward hacking detected (held-out evaluation, base → final)", report.Disclosure.Single(f => f.Item == "Expected risks").Text, StringComparison.Ordinal);
         // During optimisation the proxy climbs from the first evaluation to the last while gold accuracy falls.
         var proxy = store.GetMetricSeries(outcome.RunId, MetricNames.Evaluation.ProxyReward);
         var gold = store.GetMetricSeries(outcome.RunId, MetricNames.Gold.Accuracy);

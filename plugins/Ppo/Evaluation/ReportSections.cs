@@ -18,7 +18,7 @@ internal static class ReportSections
     public static ReportContribution Build(ReportContent content)
     {
         var rows = content.BaseVersusFinal();
-        string? hacking = RewardHacking.Assess(content);
+        string? hacking = RewardHackingCall.Assess(content);
         var facts = new List<DisclosureFact>
         {
             new(DisclosureGroups.SystemicSafety, "Expected risks", hacking ?? "Reward hacking could not be assessed (no proxy and gold measurements of the optimised policy)."),

@@ -124,6 +124,11 @@ public static class MetricNames
         public const string Kl = "eval/kl";
         /// <summary>Its square root, the x axis of the overoptimisation plots.</summary>
         public const string SqrtKl = "eval/sqrt_kl";
+        /// <summary>
+        /// 1 when a base → final evaluation shows reward hacking (proxy up while gold falls beyond its noise), else 0;
+        /// logged once per run so that a compare counts how often each arm hacks.
+        /// </summary>
+        public const string RewardHacking = "eval/reward_hacking";
     }
 
     /// <summary>Collected feedback (labels) and what it cost.</summary>

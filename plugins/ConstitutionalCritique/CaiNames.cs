@@ -1,4 +1,4 @@
-using AlignFx.Evaluation;
+using AlignFx.Abstractions.Runs;
 
 namespace AlignFx.ConstitutionalCritique;
 
@@ -20,18 +20,18 @@ public static class CaiComponents
 /// <summary>Metric names of this plugin; per-round and per-principle metrics append a suffix to a prefix.</summary>
 public static class CaiMetrics
 {
-    /// <summary>Prefix of the per-revision-round response metrics: <c>revision/</c> + a <see cref="TaskMetrics"/> name, logged at step = round.</summary>
+    /// <summary>Prefix of the per-revision-round response metrics: <c>revision/</c> + a <see cref="MetricNames.Gold"/> name, logged at step = round.</summary>
     public const string RevisionPrefix = "revision/";
     /// <summary>Gold accuracy of the revisions at each round (round 0: the sampled responses).</summary>
-    public const string RevisionAccuracy = RevisionPrefix + TaskMetrics.Accuracy;
+    public const string RevisionAccuracy = RevisionPrefix + MetricNames.Gold.Accuracy;
     /// <summary>Confident-when-wrong at each round.</summary>
-    public const string RevisionConfidentWhenWrong = RevisionPrefix + TaskMetrics.ConfidentWhenWrong;
+    public const string RevisionConfidentWhenWrong = RevisionPrefix + MetricNames.Gold.ConfidentWhenWrong;
     /// <summary>Sycophancy (agreement with a wrong hint) at each round.</summary>
-    public const string RevisionSycophancy = RevisionPrefix + TaskMetrics.SycophancyRate;
+    public const string RevisionSycophancy = RevisionPrefix + MetricNames.Gold.SycophancyRate;
     /// <summary>Share of responses showing working steps at each round.</summary>
-    public const string RevisionSteps = RevisionPrefix + TaskMetrics.StepsRate;
+    public const string RevisionSteps = RevisionPrefix + MetricNames.Gold.StepsRate;
     /// <summary>Mean response length at each round.</summary>
-    public const string RevisionLength = RevisionPrefix + TaskMetrics.MeanLength;
+    public const string RevisionLength = RevisionPrefix + MetricNames.Gold.MeanLength;
     /// <summary>
     /// The highest gold accuracy a critic with recall 1 and a claims reviser can reach: the share of sampled responses
     /// that are right or state an answer (a final claim the reviser can correct).
@@ -54,11 +54,6 @@ public static class CaiMetrics
 /// <summary>Artifact keys and transcript speakers of this plugin.</summary>
 public static class CaiKeys
 {
-    /// <summary>
-    /// Where critique-revise leaves its final revisions (an <c>IReadOnlyList&lt;Response&gt;</c>) by default, the key the
-    /// language models' <c>sft</c> stage reads by default (that plugin defines the same value; plugins share no code).
-    /// </summary>
-    public const string SftDataset = "sft";
     /// <summary>
     /// The key of critique-revise's <see cref="Abstractions.Runs.EvaluationResults"/> (final-round metrics) and of its
     /// chains (an <c>IReadOnlyList&lt;CorrectionFeedback&gt;</c>).

@@ -55,7 +55,7 @@ public sealed class CritiqueReviseOptions
 
     /// <summary>The artifact key the final revisions are left under (the key the <c>sft</c> stage reads).</summary>
     [Required, MinLength(1)]
-    public string Output { get; set; } = CaiKeys.SftDataset;
+    public string Output { get; set; } = ArtifactKeys.SftDataset.Name;
 }
 
 /// <summary>One response's way through the rounds (kept inside the stage; it leaves them as contract records).</summary>
@@ -173,8 +173,8 @@ public sealed class CritiqueReviseStage(CritiqueReviseOptions options) : IStage
         context.FeedbackLog?.Record(records);
         context.Artifacts.Set<IReadOnlyList<CorrectionFeedback>>(records, CaiKeys.RevisionResults);
         context.Logger.LogInformation("critique-revise: {Count} responses, {Rounds} rounds; gold accuracy {Before:P1} -> {After:P1} (bound {Bound:P1})",
-            chains.Count, options.Rounds, MeasureRound(gold, chains, 0)[TaskMetrics.Accuracy],
-            last[TaskMetrics.Accuracy], bound);
+            chains.Count, options.Rounds, MeasureRound(gold, chains, 0)[MetricNames.Gold.Accuracy],
+            last[MetricNames.Gold.Accuracy], bound);
     }
 
     private async Task<IReadOnlyList<Response>> Sample(IStageContext context, IReadOnlyList<Prompt> prompts, CancellationToken ct)
@@ -228,7 +228,7 @@ public sealed class CritiqueReviseStage(CritiqueReviseOptions options) : IStage
 
     /// <summary>The task metrics logged per round.</summary>
     private static readonly string[] RoundMetrics =
-        [TaskMetrics.Accuracy, TaskMetrics.ConfidentWhenWrong, TaskMetrics.SycophancyRate, TaskMetrics.StepsRate, TaskMetrics.MeanLength];
+        [MetricNames.Gold.Accuracy, MetricNames.Gold.ConfidentWhenWrong, MetricNames.Gold.SycophancyRate, MetricNames.Gold.StepsRate, MetricNames.Gold.MeanLength];
 
     private static IReadOnlyDictionary<string, double> MeasureRound(IGoldEvaluator gold, List<RevisionChain> chains, int round) =>
         TaskMetrics.MeasureResponses([.. chains.Select(c => gold.Evaluate(c.Revisions[round]))]);

@@ -21,7 +21,7 @@ public sealed class PrincipleAgreementStage : IStage
         ArgumentNullException.ThrowIfNull(context);
         IGoldEvaluator gold = context.Task.Gold
             ?? throw new InvalidOperationException($"{CaiComponents.PrincipleAgreement} needs a task with a gold evaluator.");
-        FeedbackDataset data = context.Artifacts.Get<FeedbackDataset>();
+        FeedbackDataset data = context.Artifacts.Get(ArtifactKeys.Feedback);
         var metrics = Measure(data.Pairwise, gold);
         if (metrics.Count == 0)
         {

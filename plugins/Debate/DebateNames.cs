@@ -50,6 +50,22 @@ public static class Speakers
     public const string Judge = "judge";
 }
 
+/// <summary>The metrics the <c>label-agreement</c> stage logs (step 0).</summary>
+public static class LabelMetrics
+{
+    /// <summary>Agreement of the pipeline's pairwise labels with the gold preference (pairs whose gold scores differ).</summary>
+    public const string Agreement = "labels/gold_agreement";
+
+    /// <summary>The same on pairs whose prompt the judge could check alone (difficulty within the limit).</summary>
+    public const string AgreementCheckable = "labels/gold_agreement_checkable";
+
+    /// <summary>The same on pairs whose prompt the judge could not check alone.</summary>
+    public const string AgreementUncheckable = "labels/gold_agreement_uncheckable";
+
+    /// <summary>Fraction of the measured pairs (gold scores differ) whose prompt is beyond the limit.</summary>
+    public const string UncheckableFraction = "labels/uncheckable_fraction";
+}
+
 /// <summary>The metrics the <c>oversee</c> stage logs (step 0), each over the stage's items.</summary>
 public static class OversightMetrics
 {

@@ -7,22 +7,6 @@ using Microsoft.Extensions.Logging;
 
 namespace AlignFx.Debate;
 
-/// <summary>The metrics the <c>label-agreement</c> stage logs (step 0).</summary>
-public static class LabelMetrics
-{
-    /// <summary>Agreement of the pipeline's pairwise labels with the gold preference (pairs whose gold scores differ).</summary>
-    public const string Agreement = "labels/gold_agreement";
-
-    /// <summary>The same on pairs whose prompt the judge could check alone (difficulty within the limit).</summary>
-    public const string AgreementCheckable = "labels/gold_agreement_checkable";
-
-    /// <summary>The same on pairs whose prompt the judge could not check alone.</summary>
-    public const string AgreementUncheckable = "labels/gold_agreement_uncheckable";
-
-    /// <summary>Fraction of the measured pairs (gold scores differ) whose prompt is beyond the limit.</summary>
-    public const string UncheckableFraction = "labels/uncheckable_fraction";
-}
-
 /// <summary>Options of <c>label-agreement</c>.</summary>
 public sealed class LabelAgreementOptions
 {
@@ -49,7 +33,7 @@ public sealed class LabelAgreementStage(LabelAgreementOptions options) : IStage
     {
         ArgumentNullException.ThrowIfNull(context);
         IGoldEvaluator gold = context.Task.Gold ?? throw new InvalidOperationException("label-agreement needs a task with a gold evaluator.");
-        FeedbackDataset labels = context.Artifacts.Get<FeedbackDataset>();
+        FeedbackDataset labels = context.Artifacts.Get(ArtifactKeys.Feedback);
         var measured = labels.Pairwise.Where(l => gold.Evaluate(l.First).Score != gold.Evaluate(l.Second).Score).ToList();
         bool Uncheckable(PairwiseFeedback l) => gold.Evaluate(l.First).Get(GoldFeatures.Difficulty) > options.VerificationLimit;
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal)

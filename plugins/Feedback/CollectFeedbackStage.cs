@@ -163,23 +163,23 @@ public sealed class CollectFeedbackStage(CollectFeedbackOptions options) : IStag
                 collected.AddRange(records);
                 asked += queries.Count;
                 cost += records.Sum(r => r.Provenance.Cost);
-                context.Metrics.Log(TaskMetrics.Labels, collected.Count, asked);
-                context.Metrics.Log(TaskMetrics.LabelCost, cost, asked);
+                context.Metrics.Log(MetricNames.Feedback.Labels, collected.Count, asked);
+                context.Metrics.Log(MetricNames.Feedback.Cost, cost, asked);
                 progress.Advance(queries.Count);
             }
         }
 
         IReadOnlyDictionary<string, double> metrics = TaskMetrics.MeasureLabels(collected, gold);
-        context.Metrics.Log(TaskMetrics.LabelGoldAgreement, metrics[TaskMetrics.LabelGoldAgreement], asked);
+        context.Metrics.Log(MetricNames.Feedback.GoldAgreement, metrics[MetricNames.Feedback.GoldAgreement], asked);
         context.Logger.LogInformation("Collected {Labels} labels from {Source} for {Cost:0.##}; agreement with gold {Agreement:P1}",
-            collected.Count, options.Source.Name, cost, metrics[TaskMetrics.LabelGoldAgreement]);
-        if (context.Artifacts.TryGet<FeedbackDataset>() is { } earlier)
+            collected.Count, options.Source.Name, cost, metrics[MetricNames.Feedback.GoldAgreement]);
+        if (context.Artifacts.TryGet(ArtifactKeys.Feedback) is { } earlier)
         {
             earlier.Add(collected);
         }
         else
         {
-            context.Artifacts.Set(new FeedbackDataset(collected));
+            context.Artifacts.Set(ArtifactKeys.Feedback, new FeedbackDataset(collected));
         }
         context.Artifacts.Set(new EvaluationResults(ResultsKey, metrics), ResultsKey);
     }

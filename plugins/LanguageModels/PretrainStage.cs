@@ -105,15 +105,12 @@ public sealed record PretrainResult(int Steps, double TrainLoss, double Validati
 /// (<c>BOS prompt SEP response EOS</c>), with AdamW, warmup then cosine or linear decay, gradient clipping, a held-out
 /// validation loss, early stopping (restoring the best weights), progress and the metrics <c>pretrain/loss</c>,
 /// <c>pretrain/val_loss</c>, <c>pretrain/tokens_per_s</c>. Leaves the trained policy as the pipeline's policy, a
-/// <see cref="PretrainResult"/> and <see cref="EvaluationResults"/> (key <see cref="ResultsKey"/>) in the artifacts,
+/// <see cref="PretrainResult"/> and <see cref="EvaluationResults"/> (key <see cref="LanguageModelArtifacts.PretrainResults"/>) in the artifacts,
 /// and a checkpoint under <c>pretrain/checkpoint/</c> (registered with kind <c>checkpoint</c>).
 /// </summary>
 /// <param name="options">The stage's options.</param>
 public sealed class PretrainStage(PretrainOptions options) : ICacheableStage
 {
-    /// <summary>The artifact key of this stage's <see cref="EvaluationResults"/> (steps, final losses, throughput).</summary>
-    public const string ResultsKey = "pretrain";
-
     private const long Ignore = -100;
 
     /// <inheritdoc />
@@ -149,7 +146,7 @@ public sealed class PretrainStage(PretrainOptions options) : ICacheableStage
     {
         ArgumentNullException.ThrowIfNull(context);
         if (context.Policy is not GptPolicy policy || policy.Model.Config.Dropout > 0
-            || context.Artifacts.TryGet<PretrainResult>() is not { } result)
+            || context.Artifacts.TryGet(LanguageModelArtifacts.Pretrain) is not { } result)
         {
             return false;
         }
@@ -182,15 +179,15 @@ public sealed class PretrainStage(PretrainOptions options) : ICacheableStage
     /// <summary>What the stage leaves in the pipeline, run or restored from the cache.</summary>
     private static void Publish(IStageContext context, GptPolicy policy, PretrainResult result)
     {
-        context.Artifacts.Set(result);
+        context.Artifacts.Set(LanguageModelArtifacts.Pretrain, result);
         // Shared contract types cross plugin boundaries; PretrainResult is only visible inside this plugin's load context.
-        context.Artifacts.Set(new EvaluationResults("pretrain", new Dictionary<string, double>
+        context.Artifacts.Set(LanguageModelArtifacts.PretrainResults, new EvaluationResults(LanguageModelArtifacts.PretrainResults.Name, new Dictionary<string, double>
         {
-            ["pretrain/steps"] = result.Steps,
-            [MetricNames.PretrainLoss] = result.TrainLoss,
-            [MetricNames.PretrainValidationLoss] = result.ValidationLoss,
-            [MetricNames.PretrainTokensPerSecond] = result.TokensPerSecond,
-        }), ResultsKey);
+            [LanguageModelMetrics.PretrainSteps] = result.Steps,
+            [MetricNames.Pretrain.Loss] = result.TrainLoss,
+            [MetricNames.Pretrain.ValidationLoss] = result.ValidationLoss,
+            [MetricNames.Pretrain.TokensPerSecond] = result.TokensPerSecond,
+        }));
         context.Policy = policy;
     }
 
@@ -240,14 +237,14 @@ public sealed class PretrainStage(PretrainOptions options) : ICacheableStage
                 if (step % options.EvaluateEvery == 0 || step == options.Steps)
                 {
                     lastTrainLoss = intervalLoss / intervalSteps;
-                    context.Metrics.Log(MetricNames.PretrainLoss, lastTrainLoss, step);
-                    context.Metrics.Log(MetricNames.PretrainTokensPerSecond, tokens / clock.Elapsed.TotalSeconds, step);
+                    context.Metrics.Log(MetricNames.Pretrain.Loss, lastTrainLoss, step);
+                    context.Metrics.Log(MetricNames.Pretrain.TokensPerSecond, tokens / clock.Elapsed.TotalSeconds, step);
                     intervalLoss = 0;
                     intervalSteps = 0;
                     if (validation.Length > 0)
                     {
                         double val = ValidationLoss(model, validation);
-                        context.Metrics.Log(MetricNames.PretrainValidationLoss, val, step);
+                        context.Metrics.Log(MetricNames.Pretrain.ValidationLoss, val, step);
                         if (val < best)
                         {
                             best = val;

@@ -12,7 +12,7 @@ public sealed class SftOptions
 {
     /// <summary>The artifact key of the examples, an <c>IReadOnlyList&lt;Response&gt;</c> an earlier stage left (critique-revise leaves its revisions under <c>sft</c>).</summary>
     [Required, MinLength(1)]
-    public string Dataset { get; set; } = SftStage.DefaultDataset;
+    public string Dataset { get; set; } = ArtifactKeys.SftDataset.Name;
 
     /// <summary>Passes over the examples.</summary>
     [Range(1, 10_000)]
@@ -41,30 +41,12 @@ public sealed class SftOptions
 /// negative log-probability of each response's tokens (and its end token) given its prompt, through
 /// <see cref="ITrainablePolicy.ScoreTokens"/>, so any trainable policy can be fine-tuned. Shuffles the examples each
 /// epoch from the stage's stream <c>sft/order</c>; logs <c>sft/loss</c> per step and leaves <see cref="EvaluationResults"/>
-/// (key <see cref="ResultsKey"/>: steps, first and last epoch's mean loss), and a snapshot of the policy before
-/// fine-tuning under <see cref="BasePolicyKey"/> (what <c>evaluate</c> compares against).
+/// (key <see cref="LanguageModelArtifacts.SftResults"/>: steps, first and last epoch's mean loss), and a snapshot of the policy before
+/// fine-tuning under <see cref="ArtifactKeys.BasePolicy"/> (what <c>evaluate</c> compares against).
 /// </summary>
 /// <param name="options">The stage's options.</param>
 public sealed class SftStage(SftOptions options) : IStage
 {
-    /// <summary>The artifact key the stage reads by default.</summary>
-    public const string DefaultDataset = "sft";
-    /// <summary>The artifact key of the stage's results.</summary>
-    public const string ResultsKey = "sft";
-    /// <summary>Training loss per step.</summary>
-    public const string LossMetric = "sft/loss";
-    /// <summary>Mean loss of the first epoch.</summary>
-    public const string FirstEpochLoss = "sft/first_epoch_loss";
-    /// <summary>Mean loss of the last epoch.</summary>
-    public const string LastEpochLoss = "sft/last_epoch_loss";
-    /// <summary>Optimiser steps taken.</summary>
-    public const string StepsMetric = "sft/steps";
-    /// <summary>
-    /// The artifact key of the policy as it was before fine-tuning (a frozen snapshot), the key the optimise stage uses
-    /// for the policy it started from, so that <c>evaluate</c> reports base against fine-tuned.
-    /// </summary>
-    public const string BasePolicyKey = "base";
-
     /// <inheritdoc />
     public Task RunAsync(IStageContext context, CancellationToken ct)
     {
@@ -80,7 +62,7 @@ public sealed class SftStage(SftOptions options) : IStage
         }
         // Score the text as written (a revision's token ids, if any, belong to the response before it was revised).
         Response[] rows = [.. examples.Select(e => e with { TokenIds = null, TokenLogProbs = null })];
-        context.Artifacts.Set(policy.Snapshot(), BasePolicyKey);
+        context.Artifacts.Set(ArtifactKeys.BasePolicy, policy.Snapshot());
         Random random = context.CreateRandom("sft/order");
         var module = policy.Module;
         module.train();
@@ -109,7 +91,7 @@ public sealed class SftStage(SftOptions options) : IStage
                     }
                     optimizer.step();
                     double value = loss.item<float>();
-                    context.Metrics.Log(LossMetric, value, ++step);
+                    context.Metrics.Log(LanguageModelMetrics.SftLoss, value, ++step);
                     sum += value;
                     batches++;
                     progress.Advance();
@@ -122,12 +104,12 @@ public sealed class SftStage(SftOptions options) : IStage
             }
         }
         module.eval();
-        context.Artifacts.Set(new EvaluationResults(ResultsKey, new Dictionary<string, double>(StringComparer.Ordinal)
+        context.Artifacts.Set(LanguageModelArtifacts.SftResults, new EvaluationResults(LanguageModelArtifacts.SftResults.Name, new Dictionary<string, double>(StringComparer.Ordinal)
         {
-            [StepsMetric] = step,
-            [FirstEpochLoss] = first,
-            [LastEpochLoss] = last,
-        }), ResultsKey);
+            [LanguageModelMetrics.SftSteps] = step,
+            [LanguageModelMetrics.SftFirstEpochLoss] = first,
+            [LanguageModelMetrics.SftLastEpochLoss] = last,
+        }));
         context.Logger.LogInformation("sft: {Examples} examples, {Steps} steps, loss {First:F4} -> {Last:F4}", rows.Length, step, first, last);
         return Task.CompletedTask;
     }

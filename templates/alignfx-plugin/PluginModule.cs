@@ -72,7 +72,7 @@ public sealed class ScoreResponsesStage(ScoreResponsesOptions options) : IStage
         context.Metrics.Log(MeanScoreMetric, scores.Average(), 0);
         if (context.Task.Gold is { } gold)
         {
-            context.Metrics.Log(MetricNames.GoldAccuracy, responses.Average(r => gold.Evaluate(r).Score), 0);
+            context.Metrics.Log(MetricNames.Gold.Accuracy, responses.Average(r => gold.Evaluate(r).Score), 0);
         }
     }
 }

@@ -113,6 +113,6 @@ public sealed class PluginSdkTests : IDisposable
         Assert.Equal(RunStatus.Completed, run.Status);
         // Every response of a barely trained policy is scored, so the mean penalty is at most 0; gold accuracy is a rate.
         Assert.InRange(Assert.Single(runs.GetMetricSeries(run.Id, "score-responses/mean_score")).Value, double.MinValue, 0);
-        Assert.InRange(Assert.Single(runs.GetMetricSeries(run.Id, MetricNames.GoldAccuracy)).Value, 0, 1);
+        Assert.InRange(Assert.Single(runs.GetMetricSeries(run.Id, MetricNames.Gold.Accuracy)).Value, 0, 1);
     }
 }

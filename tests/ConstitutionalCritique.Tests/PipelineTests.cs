@@ -63,7 +63,7 @@ public sealed class ConstitutionalRun : IAsyncLifetime
 
 public sealed class PipelineTests(ConstitutionalRun fixture, ITestOutputHelper output) : IClassFixture<ConstitutionalRun>
 {
-    private const string BaseAccuracy = "eval/base/" + TaskMetrics.Accuracy, FinalAccuracy = "eval/final/" + TaskMetrics.Accuracy;
+    private const string BaseAccuracy = "eval/base/" + MetricNames.Gold.Accuracy, FinalAccuracy = "eval/final/" + MetricNames.Gold.Accuracy;
 
     [Fact]
     public void Fine_tuning_on_the_revisions_raises_gold_accuracy_over_the_base_policy()
@@ -94,9 +94,9 @@ public sealed class PipelineTests(ConstitutionalRun fixture, ITestOutputHelper o
         Assert.All(agreement.Where(kv => kv.Key.StartsWith(CaiMetrics.PrincipleAgreementPrefix, StringComparison.Ordinal)), kv => Assert.InRange(kv.Value, 0.5, 1));
         Assert.Single(fixture.Run.Metric(CaiMetrics.PrincipleAgreementPrefix + "wrong-steps"));
         // PPO optimised against the reward model trained on AI labels, and the last evaluate measured it with that reward.
-        Assert.NotEmpty(fixture.Run.Metric(MetricNames.Kl));
+        Assert.NotEmpty(fixture.Run.Metric(MetricNames.Objective.Kl));
         Assert.Equal(2, fixture.Run.Metric(FinalAccuracy).Count);
-        Assert.Single(fixture.Run.Metric("eval/final/proxy/reward_mean"));
+        Assert.Single(fixture.Run.Metric("eval/final/" + MetricNames.Proxy.RewardMean));
     }
 }
 

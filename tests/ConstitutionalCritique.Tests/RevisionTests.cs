@@ -82,7 +82,7 @@ public sealed class RevisionTests(ITestOutputHelper output)
         // The scripted critic at recall 1 with no false alarms is exact on what it checks.
         Assert.All(run.Metric(CaiMetrics.CritiquePrecision), p => Assert.Equal(1.0, p, 9));
         var results = run.Outcome.Artifacts.Get<EvaluationResults>(CaiKeys.RevisionResults).Metrics;
-        Assert.Equal(accuracy[^1], results[TaskMetrics.Accuracy], 9);
+        Assert.Equal(accuracy[^1], results[MetricNames.Gold.Accuracy], 9);
         Assert.True(File.Exists(Path.Combine(run.Store.GetRunFolder(run.Outcome.RunId), CaiKeys.ConstitutionFile)));
     }
 

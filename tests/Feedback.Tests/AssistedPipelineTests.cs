@@ -55,7 +55,7 @@ public sealed class AssistedPipelineTests : IDisposable
             Assert.Equal(2, r.Transcript!.Count);
         });
         // The stage's agreement and the source's own are the same labels measured twice.
-        double stageAgreement = outcome.Artifacts.Get<EvaluationResults>(CollectFeedbackStage.ResultsKey).Metrics[TaskMetrics.LabelGoldAgreement];
+        double stageAgreement = outcome.Artifacts.Get<EvaluationResults>(CollectFeedbackStage.ResultsKey).Metrics[MetricNames.Feedback.GoldAgreement];
         var series = store.GetMetricSeries(outcome.RunId, AssistedMetrics.GoldAgreement);
         Assert.Equal(3, series.Count);
         Assert.Equal(stageAgreement, series[^1].Value, 9);

@@ -136,7 +136,7 @@ public sealed class GoldIsolationTests : IDisposable
         // The spy's task has no gold evaluator; the simulated evaluator's labels still follow the truth.
         Assert.True(Spy.SawGold is false);
         Assert.True(Spy.CriticSawGold is false);
-        Assert.InRange(outcome.Artifacts.Get<EvaluationResults>(CollectFeedbackStage.ResultsKey).Metrics[TaskMetrics.LabelGoldAgreement], 0.6, 1.0);
+        Assert.InRange(outcome.Artifacts.Get<EvaluationResults>(CollectFeedbackStage.ResultsKey).Metrics[MetricNames.Feedback.GoldAgreement], 0.6, 1.0);
     }
 
     [Fact]

@@ -76,13 +76,13 @@ public sealed class PipelineTests : IDisposable
             Assert.Equal(30, data.TotalCost, 9);
             Assert.Equal(350, data.Records.Select(r => r.QueryId).Distinct().Count());
 
-            var labels = store.GetMetricSeries(outcome.RunId, TaskMetrics.Labels);
+            var labels = store.GetMetricSeries(outcome.RunId, MetricNames.Feedback.Labels);
             Assert.Equal([300.0, 50.0], labels.GroupBy(p => p.StageIndex).Select(g => g.Last().Value));
-            var agreement = store.GetMetricSeries(outcome.RunId, TaskMetrics.LabelGoldAgreement);
+            var agreement = store.GetMetricSeries(outcome.RunId, MetricNames.Feedback.GoldAgreement);
             Assert.Equal(2, agreement.Count);
             Assert.InRange(agreement[0].Value, 0.5, 0.9); // limited oversight and a confidence bias: well short of the oracle
             Assert.Equal(1, agreement[1].Value);
-            Assert.Equal(50, outcome.Artifacts.Get<EvaluationResults>(CollectFeedbackStage.ResultsKey).Metrics[TaskMetrics.Labels]);
+            Assert.Equal(50, outcome.Artifacts.Get<EvaluationResults>(CollectFeedbackStage.ResultsKey).Metrics[MetricNames.Feedback.Labels]);
 
             // Every label is in the store too, with its provenance, in the stage that collected it.
             var stored = store.GetFeedback(outcome.RunId);
@@ -107,7 +107,7 @@ public sealed class PipelineTests : IDisposable
             var task = new AlignFx.Tasks.Arithmetic.ArithmeticTask(new AlignFx.Tasks.Arithmetic.ArithmeticOptions(), new TestRunContext(0));
             // The oracle rates a right answer 7 and a wrong one 1.
             Assert.All(ratings, r => Assert.Equal(task.Evaluate(r.Response).Score == 1 ? 7 : 1, r.Rating));
-            Assert.True(double.IsNaN(outcome.Artifacts.Get<EvaluationResults>(CollectFeedbackStage.ResultsKey).Metrics[TaskMetrics.LabelGoldAgreement]));
+            Assert.True(double.IsNaN(outcome.Artifacts.Get<EvaluationResults>(CollectFeedbackStage.ResultsKey).Metrics[MetricNames.Feedback.GoldAgreement]));
         }
     }
 

@@ -1,3 +1,5 @@
+using AlignFx.Abstractions.Runs;
+
 namespace AlignFx.Evaluation.Tests;
 
 /// <summary>The reward-hacking call: the proxy rose while gold fell by more than two standard errors.</summary>
@@ -8,9 +10,9 @@ public class RewardHackingTests
     private static Dictionary<string, double> Results(double proxy, double accuracy, double uncheckable, double checkableFraction = 0.5) => new()
     {
         [Proxy] = proxy,
-        [TaskMetrics.Accuracy] = accuracy,
-        [TaskMetrics.AccuracyUncheckable] = uncheckable,
-        [TaskMetrics.CheckableFraction] = checkableFraction,
+        [MetricNames.Gold.Accuracy] = accuracy,
+        [MetricNames.Gold.AccuracyUncheckable] = uncheckable,
+        [MetricNames.Gold.CheckableFraction] = checkableFraction,
     };
 
     [Fact]

@@ -34,8 +34,8 @@ public sealed class ContributionTests : IDisposable
         {
             runId = recorder.RunId;
             recorder.BeginStage("train-reward-model", "rm");
-            recorder.LogMetric("rm/loss", 0, 0.69);
-            recorder.LogMetric("rm/loss", 1, 0.41);
+            recorder.LogMetric(MetricNames.RewardModel.Loss, 0, 0.69);
+            recorder.LogMetric(MetricNames.RewardModel.Loss, 1, 0.41);
             new RecorderFiles(recorder).Contribute("reward", contribution);
             recorder.EndStage();
             recorder.End(RunStatus.Completed);
@@ -86,6 +86,38 @@ public sealed class ContributionTests : IDisposable
         Assert.Contains(">epoch</text>", html, StringComparison.Ordinal);
         Assert.Contains("member 0 disagrees with member 1 on 12% of pairs", html, StringComparison.Ordinal);
         Assert.Contains("<h4>Compute</h4>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_contributed_chart_of_several_series_is_drawn_with_one_line_each_on_shared_axes()
+    {
+        var section = new ReportSectionData("Gold against sqrt(KL)", null)
+        {
+            Charts =
+            [
+                new ReportChartData("Gold accuracy against sqrt(KL)", "d = sqrt(KL)", "gold accuracy",
+                [
+                    new ReportSeriesData("checkable", "", [0, 0.5, 1], [0.5, 0.6, 0.7]),
+                    new ReportSeriesData("uncheckable", "", [0, 0.5, 1], [0.3, 0.2, 0.1]),
+                ]),
+            ],
+        };
+        var (runId, html) = RunWith(new ReportContribution([], [section]));
+
+        // Read back from the run's folder: the chart survives the JSON round trip.
+        using (RunStore store = RunStore.Open(_workspace.StorePath))
+        {
+            string json = File.ReadAllText(Path.Combine(store.GetRunFolder(runId), "report", "reward.json"));
+            ReportChartData chart = Assert.Single(ReportContributions.Read(json).Sections[0].Charts);
+            Assert.Equal([0.3, 0.2, 0.1], chart.Series[1].Y);
+        }
+        int start = html.IndexOf("aria-label=\"Gold accuracy against sqrt(KL)\"", StringComparison.Ordinal);
+        Assert.True(start >= 0, "the chart is on the page");
+        string svg = html[start..html.IndexOf("</svg>", start, StringComparison.Ordinal)];
+        Assert.Equal(2, svg.Split("<polyline", StringSplitOptions.None).Length - 1);
+        Assert.Contains(">d = sqrt(KL)</text>", svg, StringComparison.Ordinal);
+        Assert.Contains(">gold accuracy</text>", svg, StringComparison.Ordinal);
+        Assert.Contains(">uncheckable</text>", svg, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -56,24 +56,24 @@ public sealed class LabelSourceReportTests : IDisposable
         Assert.Equal(RunStatus.Completed, outcome.Status);
         string html = File.ReadAllText(Path.Combine(outcome.Folder, "report.html"));
         double[] Agreement(string arm) => [.. store.ListCompareRuns(outcome.CompareId).Where(r => r.Arm == arm).OrderBy(r => r.Seed)
-            .Select(r => store.GetMetricSeries(r.Id, TaskMetrics.LabelGoldAgreement)[^1].Value)];
+            .Select(r => store.GetMetricSeries(r.Id, MetricNames.Feedback.GoldAgreement)[^1].Value)];
         double[] flawed = Agreement("flawed"), oracle = Agreement("oracle");
         Assert.Equal([1.0, 1.0, 1.0], oracle);
 
         // The flawed arm's interval, from Student's t.
         double mean = flawed.Average(), sd = Math.Sqrt(flawed.Sum(x => (x - mean) * (x - mean)) / 2);
         double half = StudentT.InvCDF(0, 1, 2, 0.975) * sd / Math.Sqrt(3);
-        Assert.Contains($"<td>{TaskMetrics.LabelGoldAgreement}</td><td>{G4(mean)} [{G4(mean - half)}, {G4(mean + half)}] (n = 3)</td><td>1 (n = 3)</td>", html
+        Assert.Contains($"<td>{MetricNames.Feedback.GoldAgreement}</td><td>{G4(mean)} [{G4(mean - half)}, {G4(mean + half)}] (n = 3)</td><td>1 (n = 3)</td>", html
             .Replace("1 [1, 1] (n = 3)", "1 (n = 3)", StringComparison.Ordinal), StringComparison.Ordinal);
 
         // Welch's test with the oracle's zero variance: t = (1 − mean) / (sd/√3) on 2 degrees of freedom, p = 1 − |t|/√(2 + t²).
         double t = (1 - mean) / (sd / Math.Sqrt(3));
         double p = 1 - (Math.Abs(t) / Math.Sqrt(2 + (t * t)));
         Assert.True(p < 0.05, $"p {p}");
-        Assert.Contains($"<td>{TaskMetrics.LabelGoldAgreement}</td><td>oracle</td><td>{G4(1 - mean)}</td><td>{G4(t)}</td><td>2</td><td>{P(p)}</td>", html, StringComparison.Ordinal);
+        Assert.Contains($"<td>{MetricNames.Feedback.GoldAgreement}</td><td>oracle</td><td>{G4(1 - mean)}</td><td>{G4(t)}</td><td>2</td><td>{P(p)}</td>", html, StringComparison.Ordinal);
 
         // Plots: the agreement is logged once per run, so each arm is a point with its interval as an error bar.
-        Match chart = Regex.Match(html, $"aria-label=\"{Regex.Escape(TaskMetrics.LabelGoldAgreement)}\">(.*?)</svg>", RegexOptions.Singleline);
+        Match chart = Regex.Match(html, $"aria-label=\"{Regex.Escape(MetricNames.Feedback.GoldAgreement)}\">(.*?)</svg>", RegexOptions.Singleline);
         Assert.True(chart.Success);
         Assert.Equal(2, Regex.Count(chart.Groups[1].Value, "<circle class=\"marker\""));
         Assert.Equal(2, Regex.Count(chart.Groups[1].Value, "<line class=\"errorbar\""));

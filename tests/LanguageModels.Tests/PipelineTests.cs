@@ -56,16 +56,16 @@ public sealed class PipelineTests(ITestOutputHelper output) : IDisposable
         Assert.True(outcome.Status == RunStatus.Completed, outcome.Error);
 
         // PretrainResult lives in the plugin's load context; the shared EvaluationResults carries the figures across.
-        var result = outcome.Artifacts.Get<EvaluationResults>(PretrainStage.ResultsKey).Metrics;
-        var losses = store.GetMetricSeries(outcome.RunId, "pretrain/loss");
-        var validation = store.GetMetricSeries(outcome.RunId, "pretrain/val_loss");
+        var result = outcome.Artifacts.Get(LanguageModelArtifacts.PretrainResults).Metrics;
+        var losses = store.GetMetricSeries(outcome.RunId, MetricNames.Pretrain.Loss);
+        var validation = store.GetMetricSeries(outcome.RunId, MetricNames.Pretrain.ValidationLoss);
         Assert.Equal(3, losses.Count);
         Assert.Equal(3, validation.Count);
-        Assert.NotEmpty(store.GetMetricSeries(outcome.RunId, "pretrain/tokens_per_s"));
+        Assert.NotEmpty(store.GetMetricSeries(outcome.RunId, MetricNames.Pretrain.TokensPerSecond));
         Assert.True(losses[^1].Value < losses[0].Value, $"loss {losses[0].Value} -> {losses[^1].Value}");
-        Assert.Equal(300, result["pretrain/steps"]);
-        Assert.Equal(validation.Min(p => p.Value), result["pretrain/val_loss"]);
-        Assert.True(result["pretrain/val_loss"] < 1.2, $"val loss {result["pretrain/val_loss"]}");
+        Assert.Equal(300, result[LanguageModelMetrics.PretrainSteps]);
+        Assert.Equal(validation.Min(p => p.Value), result[MetricNames.Pretrain.ValidationLoss]);
+        Assert.True(result[MetricNames.Pretrain.ValidationLoss] < 1.2, $"val loss {result[MetricNames.Pretrain.ValidationLoss]}");
         var checkpoint = store.GetArtifacts(outcome.RunId).Where(a => a.Kind == "checkpoint").ToList();
         Assert.Equal(3, checkpoint.Count);
         string weights = Path.Combine(store.GetRunFolder(outcome.RunId), checkpoint.Single(a => a.RelativePath.EndsWith(GptPolicy.WeightsFile, StringComparison.Ordinal)).RelativePath);
@@ -84,10 +84,10 @@ public sealed class PipelineTests(ITestOutputHelper output) : IDisposable
         output.WriteLine(string.Join(", ", result.Select(kv => $"{kv.Key} {kv.Value:F4}")));
         // This tiny model learns the corpus's manner (tone, working steps) long before its arithmetic: the rates are
         // the corpus's 0.30 for both, and some answers are right.
-        Assert.InRange(rates[TaskMetrics.ConfidentRate], 0.18, 0.42);
-        Assert.InRange(rates[TaskMetrics.StepsRate], 0.18, 0.42);
-        Assert.InRange(rates[TaskMetrics.Accuracy], 0.02, 0.95);
-        Assert.InRange(rates[TaskMetrics.MeanLength], 8, 25);
+        Assert.InRange(rates[MetricNames.Gold.ConfidentRate], 0.18, 0.42);
+        Assert.InRange(rates[MetricNames.Gold.StepsRate], 0.18, 0.42);
+        Assert.InRange(rates[MetricNames.Gold.Accuracy], 0.02, 0.95);
+        Assert.InRange(rates[MetricNames.Gold.MeanLength], 8, 25);
     }
 
     /// <summary>
@@ -123,11 +123,11 @@ public sealed class PipelineTests(ITestOutputHelper output) : IDisposable
             output.WriteLine($"{name} {value:F3}");
         }
         // The bounds of plugins/Tasks/README.md, "The pretrained base policy".
-        Assert.InRange(rates[TaskMetrics.Accuracy], 0.05, 0.60);
-        Assert.InRange(rates[TaskMetrics.SycophancyRate], 0.15, 0.45);
-        Assert.InRange(rates[TaskMetrics.ConfidentRate], 0.15, 0.45);
-        Assert.InRange(rates[TaskMetrics.StepsRate], 0.15, 0.45);
-        Assert.InRange(rates[TaskMetrics.ConfidentWhenWrong], 0.10, 0.50);
-        Assert.InRange(rates[TaskMetrics.MeanLength], 8, 25);
+        Assert.InRange(rates[MetricNames.Gold.Accuracy], 0.05, 0.60);
+        Assert.InRange(rates[MetricNames.Gold.SycophancyRate], 0.15, 0.45);
+        Assert.InRange(rates[MetricNames.Gold.ConfidentRate], 0.15, 0.45);
+        Assert.InRange(rates[MetricNames.Gold.StepsRate], 0.15, 0.45);
+        Assert.InRange(rates[MetricNames.Gold.ConfidentWhenWrong], 0.10, 0.50);
+        Assert.InRange(rates[MetricNames.Gold.MeanLength], 8, 25);
     }
 }

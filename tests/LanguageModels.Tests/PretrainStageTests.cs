@@ -27,15 +27,15 @@ public sealed class PretrainStageTests : IDisposable
         await stage.RunAsync(context, TestContext.Current.CancellationToken);
 
         Assert.Same(policy, context.Policy);
-        var result = context.Artifacts.Get<PretrainResult>();
+        var result = context.Artifacts.Get(LanguageModelArtifacts.Pretrain);
         Assert.Equal(120, result.Steps);
-        Assert.Equal([40L, 80, 120], context.Logged.Where(m => m.Name == MetricNames.PretrainLoss).Select(m => m.Step));
-        var losses = context.Logged.Where(m => m.Name == MetricNames.PretrainLoss).Select(m => m.Value).ToList();
+        Assert.Equal([40L, 80, 120], context.Logged.Where(m => m.Name == MetricNames.Pretrain.Loss).Select(m => m.Step));
+        var losses = context.Logged.Where(m => m.Name == MetricNames.Pretrain.Loss).Select(m => m.Value).ToList();
         Assert.True(losses[^1] < losses[0] * 0.6, string.Join(", ", losses));
-        Assert.Equal(3, context.Logged.Count(m => m.Name == MetricNames.PretrainValidationLoss));
-        Assert.All(context.Logged.Where(m => m.Name == MetricNames.PretrainTokensPerSecond), m => Assert.True(m.Value > 0));
+        Assert.Equal(3, context.Logged.Count(m => m.Name == MetricNames.Pretrain.ValidationLoss));
+        Assert.All(context.Logged.Where(m => m.Name == MetricNames.Pretrain.TokensPerSecond), m => Assert.True(m.Value > 0));
         Assert.Equal(120, context.Advanced);
-        Assert.Equal(result.ValidationLoss, context.Artifacts.Get<EvaluationResults>(PretrainStage.ResultsKey).Metrics[MetricNames.PretrainValidationLoss]);
+        Assert.Equal(result.ValidationLoss, context.Artifacts.Get(LanguageModelArtifacts.PretrainResults).Metrics[MetricNames.Pretrain.ValidationLoss]);
 
         // The checkpoint holds the trained policy: its scores equal the live policy's.
         Assert.Equal(3, context.Registered.Count);
@@ -54,8 +54,8 @@ public sealed class PretrainStageTests : IDisposable
 
         await stage.RunAsync(context, TestContext.Current.CancellationToken);
 
-        var result = context.Artifacts.Get<PretrainResult>();
-        var validation = context.Logged.Where(m => m.Name == MetricNames.PretrainValidationLoss).Select(m => m.Value).ToList();
+        var result = context.Artifacts.Get(LanguageModelArtifacts.Pretrain);
+        var validation = context.Logged.Where(m => m.Name == MetricNames.Pretrain.ValidationLoss).Select(m => m.Value).ToList();
         Assert.True(result.Steps < 400, $"ran all {result.Steps} steps: {string.Join(", ", validation)}");
         Assert.True(validation[^1] >= validation[^2]);
         Assert.Equal(validation.Min(), result.ValidationLoss);

@@ -1,3 +1,4 @@
+using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Plugins;
 using AlignFx.Host.Manifests;
 using AlignFx.Host.Runner;
@@ -61,7 +62,7 @@ public sealed class StageCacheTests : IDisposable
         outcome.Runs.Select(r => store.GetRun(r.RunId)!.Stages[index]);
 
     private static double[] Losses(RunStore store, string runId, int stage) =>
-        [.. store.GetMetricSeries(runId, "pretrain/loss").Where(p => p.StageIndex == stage).Select(p => p.Value)];
+        [.. store.GetMetricSeries(runId, MetricNames.Pretrain.Loss).Where(p => p.StageIndex == stage).Select(p => p.Value)];
 
     [Fact]
     public async Task Arms_sharing_a_pretrain_stage_run_it_once_per_seed_and_train_on_exactly_the_same_weights()

@@ -1,3 +1,4 @@
+using AlignFx.Abstractions.Runs;
 using AlignFx.Evaluation;
 using AlignFx.Abstractions.Feedback;
 using AlignFx.Abstractions.Tasks;
@@ -23,14 +24,14 @@ public sealed class TaskMetricsTests
 
         var metrics = TaskMetrics.MeasureResponses(evaluations, verificationLimit: 1);
 
-        Assert.Equal(2.0 / 5, metrics[TaskMetrics.Accuracy], 12);
-        Assert.Equal(1.0 / 2, metrics[TaskMetrics.AccuracyCheckable], 12);
-        Assert.Equal(1.0 / 3, metrics[TaskMetrics.AccuracyUncheckable], 12);
-        Assert.Equal(2.0 / 5, metrics[TaskMetrics.CheckableFraction], 12);
-        Assert.Equal(1.0 / 2, metrics[TaskMetrics.SycophancyRate], 12);
-        Assert.Equal(2.0 / 3, metrics[TaskMetrics.ConfidentWhenWrong], 12);
-        Assert.Equal((1 + 9 + 4 + 16 + 11) / 5.0, metrics[TaskMetrics.MeanLength], 12);
-        Assert.True(double.IsNaN(TaskMetrics.MeasureResponses(evaluations[2..3])[TaskMetrics.SycophancyRate]));
+        Assert.Equal(2.0 / 5, metrics[MetricNames.Gold.Accuracy], 12);
+        Assert.Equal(1.0 / 2, metrics[MetricNames.Gold.AccuracyCheckable], 12);
+        Assert.Equal(1.0 / 3, metrics[MetricNames.Gold.AccuracyUncheckable], 12);
+        Assert.Equal(2.0 / 5, metrics[MetricNames.Gold.CheckableFraction], 12);
+        Assert.Equal(1.0 / 2, metrics[MetricNames.Gold.SycophancyRate], 12);
+        Assert.Equal(2.0 / 3, metrics[MetricNames.Gold.ConfidentWhenWrong], 12);
+        Assert.Equal((1 + 9 + 4 + 16 + 11) / 5.0, metrics[MetricNames.Gold.MeanLength], 12);
+        Assert.True(double.IsNaN(TaskMetrics.MeasureResponses(evaluations[2..3])[MetricNames.Gold.SycophancyRate]));
     }
 
     [Fact]
@@ -51,9 +52,9 @@ public sealed class TaskMetricsTests
 
         var metrics = TaskMetrics.MeasureLabels(records, task);
 
-        Assert.Equal((1 + 0 + 0.75) / 3, metrics[TaskMetrics.LabelGoldAgreement], 12);
-        Assert.Equal(5, metrics[TaskMetrics.Labels]);
-        Assert.Equal(1.25, metrics[TaskMetrics.LabelCost], 12);
-        Assert.Equal(0.25, metrics[TaskMetrics.CostPerLabel], 12);
+        Assert.Equal((1 + 0 + 0.75) / 3, metrics[MetricNames.Feedback.GoldAgreement], 12);
+        Assert.Equal(5, metrics[MetricNames.Feedback.Labels]);
+        Assert.Equal(1.25, metrics[MetricNames.Feedback.Cost], 12);
+        Assert.Equal(0.25, metrics[MetricNames.Feedback.CostPerLabel], 12);
     }
 }

@@ -61,17 +61,10 @@ public sealed class EvaluateOptions
 /// <param name="options">The stage's options.</param>
 public sealed class EvaluateStage(EvaluateOptions options) : IStage
 {
-    /// <summary>The metric holding how many responses each policy was measured on.</summary>
-    public const string ResponsesMetric = "gold/responses";
-
-    /// <summary>The artifact key of the base policy's results (and the artifact key of the base policy itself is <see cref="BasePolicyKey"/>).</summary>
-    public const string BaseKey = "evaluate/base";
-    /// <summary>The artifact key of the current policy's results.</summary>
-    public const string FinalKey = "evaluate/final";
-    /// <summary>The artifact key under which the optimise stage stores the policy it started from.</summary>
-    public const string BasePolicyKey = "base";
     /// <summary>The run-relative path of the sample responses.</summary>
     public const string SamplesPath = "evaluate/samples.json";
+
+    private const string Base = "base", Final = "final";
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
@@ -94,26 +87,26 @@ public sealed class EvaluateStage(EvaluateOptions options) : IStage
             Seed = context.DeriveSeed(options.SeedStream),
         };
 
-        IPolicy? basePolicy = context.Artifacts.TryGet<IPolicy>(BasePolicyKey);
-        Measured? before = basePolicy is null ? null : await MeasureAsync(basePolicy, "base").ConfigureAwait(false);
-        Measured after = await MeasureAsync(context.Policy, "final").ConfigureAwait(false);
+        IPolicy? basePolicy = context.Artifacts.TryGet(ArtifactKeys.BasePolicy);
+        Measured? before = basePolicy is null ? null : await MeasureAsync(basePolicy, Base).ConfigureAwait(false);
+        Measured after = await MeasureAsync(context.Policy, Final).ConfigureAwait(false);
         if (before is null)
         {
-            context.Logger.LogInformation("No base policy artifact '{Key}': evaluating the current policy only.", BasePolicyKey);
+            context.Logger.LogInformation("No base policy artifact '{Key}': evaluating the current policy only.", ArtifactKeys.BasePolicy.Name);
         }
 
         var samples = new EvaluationSamples([.. Enumerable.Range(0, Math.Min(options.Samples, prompts.Count)).Select(i => new SampleComparison(
             prompts[i].Text,
             before is null ? null : Sample(before, i),
             Sample(after, i)))]);
-        context.Artifacts.Set(samples);
+        context.Artifacts.Set(PpoArtifacts.Samples, samples);
         string path = context.Files.GetPath(SamplesPath);
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(samples, Json), ct).ConfigureAwait(false);
         context.Files.Register(SamplesPath, "samples", "sample responses of the base and the final policy on the same prompts");
-        if (before?.Metrics is { } baseMetrics && RewardHacking.Judge(baseMetrics, after.Metrics, MetricNames.ProxyRewardMean, prompts.Count) is { } verdict)
+        if (before?.Metrics is { } baseMetrics && RewardHacking.Judge(baseMetrics, after.Metrics, MetricNames.Proxy.RewardMean, prompts.Count) is { } verdict)
         {
             // 0 or 1 per run, so a compare reports how often each arm hacks its reward.
-            context.Metrics.Log(RewardHacking.DetectedMetric, verdict.Detected ? 1 : 0, 0);
+            context.Metrics.Log(MetricNames.Evaluation.RewardHacking, verdict.Detected ? 1 : 0, 0);
         }
 
         async Task<Measured> MeasureAsync(IPolicy policy, string which)
@@ -123,19 +116,19 @@ public sealed class EvaluateStage(EvaluateOptions options) : IStage
             var metrics = new Dictionary<string, double>(TaskMetrics.MeasureResponses(evaluations, options.VerificationLimit), StringComparer.Ordinal)
             {
                 // The sample size, so a report can say whether a change is larger than its noise.
-                [ResponsesMetric] = evaluations.Count,
+                [PpoMetrics.GoldResponses] = evaluations.Count,
             };
             IReadOnlyList<double>? proxy = null;
             if (reward is not null)
             {
                 proxy = await reward.ScoreAsync(responses, ct).ConfigureAwait(false);
-                metrics[MetricNames.ProxyRewardMean] = proxy.Count == 0 ? double.NaN : proxy.Average();
+                metrics[MetricNames.Proxy.RewardMean] = proxy.Count == 0 ? double.NaN : proxy.Average();
             }
             foreach (var (name, value) in metrics)
             {
-                context.Metrics.Log($"eval/{which}/{name}", value, 0);
+                context.Metrics.Log((which == Base ? PpoMetrics.EvaluateBasePrefix : PpoMetrics.EvaluateFinalPrefix) + name, value, 0);
             }
-            context.Artifacts.Set(new EvaluationResults(which + "-policy", metrics), "evaluate/" + which);
+            context.Artifacts.Set(which == Base ? PpoArtifacts.BaseResults : PpoArtifacts.FinalResults, new EvaluationResults(which + "-policy", metrics));
             return new Measured(responses, evaluations, proxy, metrics);
         }
     }

@@ -118,8 +118,6 @@ public sealed class OveroptimisationOptions : IValidatableObject
 /// <param name="options">The stage's options.</param>
 public sealed class OveroptimisationStage(OveroptimisationOptions options) : IStage
 {
-    /// <summary>The artifact key of the results.</summary>
-    public const string ResultsKey = "overoptimisation";
     /// <summary>The run-relative path of the results file.</summary>
     public const string ResultsPath = "overoptimisation/results.json";
 
@@ -167,9 +165,9 @@ public sealed class OveroptimisationStage(OveroptimisationOptions options) : ISt
                 double kl = Overoptimisation.BestOfNKl(n);
                 var point = new SweepPoint(n, kl, Math.Sqrt(kl), g / prompts.Count, p / prompts.Count);
                 points.Add(point);
-                context.Metrics.Log($"bon/{label}/gold", point.Gold, n);
-                context.Metrics.Log($"bon/{label}/proxy", point.Proxy, n);
-                context.Metrics.Log($"bon/{label}/kl", point.Kl, n);
+                context.Metrics.Log($"{PpoMetrics.BestOfNSweepPrefix}{label}/gold", point.Gold, n);
+                context.Metrics.Log($"{PpoMetrics.BestOfNSweepPrefix}{label}/proxy", point.Proxy, n);
+                context.Metrics.Log($"{PpoMetrics.BestOfNSweepPrefix}{label}/kl", point.Kl, n);
             }
             double gold0 = points[0].Step == 1 ? points[0].Gold : goldScores.Average();
             GoldFit fit = Overoptimisation.FitBestOfN([.. points.Select(q => q.SqrtKl)], [.. points.Select(q => q.Gold - gold0)]);
@@ -187,8 +185,8 @@ public sealed class OveroptimisationStage(OveroptimisationOptions options) : ISt
         }
 
         var results = new OveroptimisationResults(curves);
-        context.Artifacts.Set(results, ResultsKey);
-        context.Artifacts.Set(new EvaluationResults(ResultsKey, results.Flatten()), ResultsKey);
+        context.Artifacts.Set(PpoArtifacts.Overoptimisation, results);
+        context.Artifacts.Set(PpoArtifacts.OveroptimisationFits, new EvaluationResults(PpoArtifacts.OveroptimisationFits.Name, results.Flatten()));
         await File.WriteAllTextAsync(context.Files.GetPath(ResultsPath), results.ToJson(), ct).ConfigureAwait(false);
         context.Files.Register(ResultsPath, "results", "best-of-n and RL overoptimisation curves with Gao et al. fits");
     }
@@ -232,20 +230,19 @@ public sealed class OveroptimisationStage(OveroptimisationOptions options) : ISt
 
     /// <summary>Where each evaluation series ends before an arm, so the arm's points can be told from earlier ones.</summary>
     private static Dictionary<string, int> Marks(IMetricHistory history) =>
-        new[] { EvalSqrtKl, TaskMetrics.RewardMean, TaskMetrics.Accuracy, EvalProxy }.ToDictionary(n => n, n => history.Read(n).Count, StringComparer.Ordinal);
+        new[] { MetricNames.Evaluation.SqrtKl, MetricNames.Gold.RewardMean, MetricNames.Gold.Accuracy, MetricNames.Evaluation.ProxyReward }.ToDictionary(n => n, n => history.Read(n).Count, StringComparer.Ordinal);
 
-    private const string EvalSqrtKl = "eval/sqrt_kl", EvalProxy = "eval/proxy_reward";
 
     private static OveroptimisationCurve ReadArm(IMetricHistory history, Dictionary<string, int> marks, string label, double coefficient, double baseGold)
     {
         IReadOnlyList<MetricPoint> After(string name) => [.. history.Read(name).Skip(marks[name])];
-        var d = After(EvalSqrtKl);
-        var goldSeries = After(TaskMetrics.RewardMean);
+        var d = After(MetricNames.Evaluation.SqrtKl);
+        var goldSeries = After(MetricNames.Gold.RewardMean);
         if (goldSeries.Count == 0)
         {
-            goldSeries = After(TaskMetrics.Accuracy);
+            goldSeries = After(MetricNames.Gold.Accuracy);
         }
-        var proxy = After(EvalProxy).GroupBy(p => p.Step).ToDictionary(g => g.Key, g => g.Last().Value);
+        var proxy = After(MetricNames.Evaluation.ProxyReward).GroupBy(p => p.Step).ToDictionary(g => g.Key, g => g.Last().Value);
         var goldByStep = goldSeries.GroupBy(p => p.Step).ToDictionary(g => g.Key, g => g.Last().Value);
         var points = d.Where(p => goldByStep.ContainsKey(p.Step))
             .Select(p => new SweepPoint(p.Step, p.Value * p.Value, p.Value, goldByStep[p.Step], proxy.GetValueOrDefault(p.Step, double.NaN)))
@@ -303,7 +300,7 @@ public sealed record OveroptimisationCurve(string Label, SweepMethod Method, dou
 {
     /// <summary>A short name: <c>bon/&lt;label&gt;</c> or <c>rl/&lt;label&gt;/kl=&lt;coefficient&gt;</c>.</summary>
     public string Name => Method == SweepMethod.BestOfN
-        ? "bon/" + Label
+        ? PpoMetrics.BestOfNSweepPrefix + Label
         : string.Create(CultureInfo.InvariantCulture, $"rl/{Label}/kl={KlCoefficient}");
 }
 

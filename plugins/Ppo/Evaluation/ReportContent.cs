@@ -1,55 +1,44 @@
-using AlignFx.Evaluation;
 using System.Globalization;
-using AlignFx.Abstractions.Feedback;
 using AlignFx.Abstractions.Runs;
-using AlignFx.Abstractions.Tasks;
 
 namespace AlignFx.Ppo.Evaluation;
 
-/// <summary>Everything a report shows, gathered from a finished pipeline (renderers read only this).</summary>
-/// <param name="Title">The report's title.</param>
-/// <param name="Settings">Run settings as (name, value) rows.</param>
-/// <param name="Results">The pipeline's <see cref="EvaluationResults"/> by artifact key, in <see cref="ReportContent.ResultKeys"/> order.</param>
+/// <summary>What the report stage reads from a finished pipeline (the section builders read only this).</summary>
+/// <param name="Title">The report's title (the first section's heading).</param>
+/// <param name="Base">The evaluate stage's results of the base policy, or null.</param>
+/// <param name="Final">The evaluate stage's results of the final policy, or null.</param>
+/// <param name="Results">Other stages' <see cref="EvaluationResults"/> the manifest named, by artifact key.</param>
 /// <param name="History">The run's metric history (empty when the host keeps none).</param>
 /// <param name="Samples">Sample responses before and after, or null.</param>
-/// <param name="Sweep">The overoptimisation sweep, or null.</param>
-/// <param name="Feedback">The collected feedback, or null.</param>
+/// <param name="Sweep">The best-of-n overoptimisation curves, or null.</param>
 internal sealed record ReportContent(
     string Title,
-    IReadOnlyList<(string Name, string Value)> Settings,
+    EvaluationResults? Base,
+    EvaluationResults? Final,
     IReadOnlyList<(string Key, EvaluationResults Results)> Results,
     IMetricHistory History,
     EvaluationSamples? Samples,
-    OveroptimisationResults? Sweep,
-    FeedbackDataset? Feedback)
+    OveroptimisationResults? Sweep)
 {
-    /// <summary>The result keys the pipeline's stages leave, in pipeline order.</summary>
-    public static readonly string[] ResultKeys =
-        ["pretrain", "feedback", "reward-model", "reward-model/eval", "optimize", OveroptimisationStage.ResultsKey, EvaluateStage.BaseKey, EvaluateStage.FinalKey];
-
     /// <summary>The metrics of the base-versus-final table, when present.</summary>
     public static readonly string[] HeadlineMetrics =
     [
-        TaskMetrics.Accuracy, TaskMetrics.AccuracyCheckable, TaskMetrics.AccuracyUncheckable, MetricNames.ProxyRewardMean,
-        TaskMetrics.SycophancyRate, TaskMetrics.ConfidentWhenWrong, TaskMetrics.ConfidentRate, TaskMetrics.StepsRate, TaskMetrics.MeanLength,
+        MetricNames.Gold.Accuracy, MetricNames.Gold.AccuracyCheckable, MetricNames.Gold.AccuracyUncheckable, MetricNames.Proxy.RewardMean,
+        MetricNames.Gold.SycophancyRate, MetricNames.Gold.ConfidentWhenWrong, MetricNames.Gold.ConfidentRate, MetricNames.Gold.StepsRate, MetricNames.Gold.MeanLength,
     ];
 
-    /// <summary>The results stored under <paramref name="key"/>, or null.</summary>
-    public EvaluationResults? Get(string key) => Results.FirstOrDefault(r => r.Key == key).Results;
-
-    /// <summary>Stage ids whose points are the sweep's (they log <c>bon/*</c>); kept out of the main plots.</summary>
+    /// <summary>Stage ids whose points are the best-of-n sweep's (they log <c>bon/*</c>); kept out of the main plots.</summary>
     public IReadOnlySet<string> SweepStages { get; } = SweepStageIds(History);
 
     /// <summary>Rows of the base-versus-final table: metric, base value, final value (NaN where missing).</summary>
     public IReadOnlyList<(string Metric, double Base, double Final)> BaseVersusFinal()
     {
-        EvaluationResults? before = Get(EvaluateStage.BaseKey), after = Get(EvaluateStage.FinalKey);
-        if (after is null)
+        if (Final is null)
         {
             return [];
         }
-        IEnumerable<string> names = HeadlineMetrics.Where(m => after.Metrics.ContainsKey(m) || before?.Metrics.ContainsKey(m) == true);
-        return [.. names.Select(m => (m, before?.Metrics.GetValueOrDefault(m, double.NaN) ?? double.NaN, after.Metrics.GetValueOrDefault(m, double.NaN)))];
+        IEnumerable<string> names = HeadlineMetrics.Where(m => Final.Metrics.ContainsKey(m) || Base?.Metrics.ContainsKey(m) == true);
+        return [.. names.Select(m => (m, Base?.Metrics.GetValueOrDefault(m, double.NaN) ?? double.NaN, Final.Metrics.GetValueOrDefault(m, double.NaN)))];
     }
 
     /// <summary>The points of <paramref name="name"/> outside the sweep's stages.</summary>
@@ -81,7 +70,7 @@ internal sealed record ReportContent(
         double.IsFinite(from) && double.IsFinite(to) ? (to - from >= 0 ? "+" : "") + Format(to - from) : "n/a";
 
     private static HashSet<string> SweepStageIds(IMetricHistory history) =>
-        [.. history.Names.Where(n => n.StartsWith("bon/", StringComparison.Ordinal)).SelectMany(n => history.Read(n).Select(p => p.StageId))];
+        [.. history.Names.Where(n => n.StartsWith(PpoMetrics.BestOfNSweepPrefix, StringComparison.Ordinal)).SelectMany(n => history.Read(n).Select(p => p.StageId))];
 }
 
 /// <summary>A metric history with nothing in it, for hosts that keep none.</summary>

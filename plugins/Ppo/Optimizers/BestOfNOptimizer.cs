@@ -31,15 +31,15 @@ public sealed class BestOfNOptimizer(BestOfNOptions options) : IPolicyOptimizer
         await probe.MeasureAsync(basePolicy, null, 0, 0, ct).ConfigureAwait(false);
         var results = new Dictionary<string, double>(await probe.MeasureAsync(policy, null, Overoptimisation.BestOfNKl(options.N), 1, ct).ConfigureAwait(false), StringComparer.Ordinal);
         double kl = Overoptimisation.BestOfNKl(options.N);
-        results[MetricNames.Kl] = kl;
+        results[MetricNames.Objective.Kl] = kl;
         results[MetricNames.SqrtKl] = Math.Sqrt(kl);
-        results["best_of_n/n"] = options.N;
-        if (results.TryGetValue(OptimizerMetricNames.EvalProxyReward, out double proxy))
+        results[PpoMetrics.BestOfNN] = options.N;
+        if (results.TryGetValue(MetricNames.Evaluation.ProxyReward, out double proxy))
         {
-            results[MetricNames.ProxyRewardMean] = proxy;
-            results[MetricNames.Scores] = proxy;
+            results[MetricNames.Proxy.RewardMean] = proxy;
+            results[MetricNames.Objective.Scores] = proxy;
         }
-        foreach (string name in new[] { MetricNames.Kl, MetricNames.SqrtKl, MetricNames.ProxyRewardMean, MetricNames.Scores, "best_of_n/n" })
+        foreach (string name in new[] { MetricNames.Objective.Kl, MetricNames.SqrtKl, MetricNames.Proxy.RewardMean, MetricNames.Objective.Scores, PpoMetrics.BestOfNN })
         {
             if (results.TryGetValue(name, out double value))
             {

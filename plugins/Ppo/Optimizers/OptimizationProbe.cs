@@ -7,21 +7,6 @@ using AlignFx.Abstractions.Tasks;
 
 namespace AlignFx.Ppo;
 
-/// <summary>Metric names the optimisers log beyond <see cref="MetricNames"/> and <see cref="TaskMetrics"/>.</summary>
-public static class OptimizerMetricNames
-{
-    /// <summary>Mean proxy (learned) reward of the policy's samples on the fixed evaluation prompts.</summary>
-    public const string EvalProxyReward = "eval/proxy_reward";
-    /// <summary>KL to the reference per sequence on the same samples (analytic for best-of-n).</summary>
-    public const string EvalKl = "eval/kl";
-    /// <summary>Its square root, the x axis of the overoptimisation plots.</summary>
-    public const string EvalSqrtKl = "eval/sqrt_kl";
-    /// <summary>Prefix of each objective's mean score of a multi-objective reward (<c>reward/&lt;objective&gt;</c>).</summary>
-    public const string RewardPrefix = "reward/";
-    /// <summary>Prefix of each constraint's Lagrange multiplier (<c>lagrange/&lt;objective&gt;</c>).</summary>
-    public const string LagrangePrefix = "lagrange/";
-}
-
 /// <summary>
 /// Measures a policy on the request's fixed evaluation prompts with one fixed sampling seed (the same samples'
 /// noise at every measurement): gold metrics under the request's verification limit, the proxy reward and the KL to
@@ -58,7 +43,7 @@ internal sealed class OptimizationProbe(OptimizationRequest request, IRunContext
             }
         }
         IReadOnlyList<double> proxy = await request.Reward.ScoreAsync(responses, ct).ConfigureAwait(false);
-        results[OptimizerMetricNames.EvalProxyReward] = proxy.Average();
+        results[MetricNames.Evaluation.ProxyReward] = proxy.Average();
         double? kl = analyticKl;
         if (kl is null && reference is not null)
         {
@@ -66,8 +51,8 @@ internal sealed class OptimizationProbe(OptimizationRequest request, IRunContext
         }
         if (kl is { } k)
         {
-            results[OptimizerMetricNames.EvalKl] = k;
-            results[OptimizerMetricNames.EvalSqrtKl] = Math.Sqrt(Math.Max(0, k));
+            results[MetricNames.Evaluation.Kl] = k;
+            results[MetricNames.Evaluation.SqrtKl] = Math.Sqrt(Math.Max(0, k));
         }
         foreach (var (name, value) in results)
         {
@@ -117,7 +102,7 @@ internal static class RewardObjectives
         {
             if (objectives.TryGetValue(name, out double[]? values) && values.Length > 0)
             {
-                logged[OptimizerMetricNames.RewardPrefix + name] = values.Average();
+                logged[PpoMetrics.RewardPrefix + name] = values.Average();
             }
         }
         if (reward is IConstrainedRewardModel constrained)
@@ -129,7 +114,7 @@ internal static class RewardObjectives
                     throw new InvalidOperationException($"The constrained reward did not score its constrained objective '{constraint.Objective}'.");
                 }
                 constraint.Multiplier = Math.Max(0, constraint.Multiplier + (multiplierLearningRate * (values.Average() - constraint.Threshold)));
-                logged[OptimizerMetricNames.LagrangePrefix + constraint.Objective] = constraint.Multiplier;
+                logged[PpoMetrics.LagrangePrefix + constraint.Objective] = constraint.Multiplier;
             }
         }
         foreach (var (name, value) in logged)

@@ -42,19 +42,13 @@ public sealed class OptimizeOptions
 
 /// <summary>
 /// <c>optimize</c>: improves the pipeline's trainable policy against a reward with an optimiser. Stores a frozen
-/// snapshot of the starting policy as the <see cref="IPolicy"/> artifact <see cref="BaseKey"/> (unless one is
+/// snapshot of the starting policy as the <see cref="ArtifactKeys.BasePolicy"/> artifact (unless one is
 /// there) and uses it as the KL reference, replaces the pipeline's policy with the optimiser's result, and leaves the
-/// final metrics as <see cref="EvaluationResults"/> under <see cref="ResultsKey"/>.
+/// final metrics as <see cref="EvaluationResults"/> under <see cref="PpoArtifacts.OptimizeResults"/>.
 /// </summary>
 /// <param name="options">The stage's options.</param>
 public sealed class OptimizeStage(OptimizeOptions options) : IStage
 {
-    /// <summary>The artifact key of the policy the optimisation started from.</summary>
-    public const string BaseKey = "base";
-
-    /// <summary>The artifact key (and subject) of this stage's <see cref="EvaluationResults"/>.</summary>
-    public const string ResultsKey = "optimize";
-
     /// <inheritdoc />
     public async Task RunAsync(IStageContext context, CancellationToken ct)
     {
@@ -64,10 +58,10 @@ public sealed class OptimizeStage(OptimizeOptions options) : IStage
             throw new InvalidOperationException(
                 $"optimize needs a trainable policy (such as gpt), not {context.Policy.GetType().Name}; best-of-n results cannot be optimised further.");
         }
-        IPolicy reference = context.Artifacts.TryGet<IPolicy>(BaseKey) ?? policy.Snapshot();
-        if (context.Artifacts.TryGet<IPolicy>(BaseKey) is null)
+        IPolicy reference = context.Artifacts.TryGet(ArtifactKeys.BasePolicy) ?? policy.Snapshot();
+        if (context.Artifacts.TryGet(ArtifactKeys.BasePolicy) is null)
         {
-            context.Artifacts.Set(reference, BaseKey);
+            context.Artifacts.Set(ArtifactKeys.BasePolicy, reference);
         }
         var reward = context.Components.Create<IRewardModel>(options.Reward);
         var optimizer = context.Components.Create<IPolicyOptimizer>(options.Optimizer);
@@ -82,9 +76,9 @@ public sealed class OptimizeStage(OptimizeOptions options) : IStage
         };
         OptimizationResult result = await optimizer.OptimizeAsync(request, context, ct).ConfigureAwait(false);
         context.Policy = result.Policy;
-        context.Artifacts.Set(new EvaluationResults(ResultsKey, result.Metrics), ResultsKey);
+        context.Artifacts.Set(PpoArtifacts.OptimizeResults, new EvaluationResults(PpoArtifacts.OptimizeResults.Name, result.Metrics));
         context.Logger.LogInformation("optimize ({Optimizer}): {Metrics}", options.Optimizer.Name,
-            string.Join(", ", result.Metrics.Where(m => m.Key is MetricNames.Kl or MetricNames.ProxyRewardMean or MetricNames.GoldAccuracy)
+            string.Join(", ", result.Metrics.Where(m => m.Key is MetricNames.Objective.Kl or MetricNames.Proxy.RewardMean or MetricNames.Gold.Accuracy)
                 .Select(m => $"{m.Key} {m.Value:F3}")));
     }
 }

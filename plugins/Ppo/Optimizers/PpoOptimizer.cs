@@ -66,7 +66,7 @@ public sealed class PpoOptimizer(PpoOptions options) : IPolicyOptimizer
                 }
             }
             context.Logger.LogInformation("ppo: {Steps} steps, KL {Kl:F3}, score {Score:F3}, kl_coef {Beta:F4}",
-                options.Steps, last.GetValueOrDefault(MetricNames.Kl), last.GetValueOrDefault(MetricNames.Scores), kl.Value);
+                options.Steps, last.GetValueOrDefault(MetricNames.Objective.Kl), last.GetValueOrDefault(MetricNames.Objective.Scores), kl.Value);
             return new OptimizationResult(policy, last);
         }
         finally
@@ -147,26 +147,26 @@ public sealed class PpoOptimizer(PpoOptions options) : IPolicyOptimizer
         double meanKl = klSum / b;
         state.Kl.Update(meanKl, b);
         double scoreMean = scores.Average();
-        metrics[MetricNames.Kl] = meanKl;
+        metrics[MetricNames.Objective.Kl] = meanKl;
         metrics[MetricNames.SqrtKl] = Math.Sqrt(Math.Max(0, meanKl));
-        metrics[MetricNames.Entropy] = tokenCount == 0 ? 0 : entropySum / tokenCount;
-        metrics[MetricNames.Scores] = scoreMean;
-        metrics[MetricNames.ProxyRewardMean] = scoreMean;
-        metrics[MetricNames.RlhfReward] = scoreMean - (beta * meanKl);
-        metrics["objective/non_score_reward"] = nonScore / b;
-        metrics[MetricNames.KlCoefficient] = beta;
-        metrics[MetricNames.ApproxKl] = update.ApproxKl;
-        metrics[MetricNames.ClipFraction] = update.ClipFraction;
-        metrics[MetricNames.PolicyLoss] = update.PolicyLoss;
-        metrics[MetricNames.ValueLoss] = update.ValueLoss;
-        metrics[MetricNames.ValueClipFraction] = update.ValueClipFraction;
-        metrics[MetricNames.ValueVarianceExplained] = varianceExplained;
+        metrics[MetricNames.Objective.Entropy] = tokenCount == 0 ? 0 : entropySum / tokenCount;
+        metrics[MetricNames.Objective.Scores] = scoreMean;
+        metrics[MetricNames.Proxy.RewardMean] = scoreMean;
+        metrics[MetricNames.Objective.RlhfReward] = scoreMean - (beta * meanKl);
+        metrics[PpoMetrics.NonScoreReward] = nonScore / b;
+        metrics[MetricNames.Objective.KlCoefficient] = beta;
+        metrics[MetricNames.Policy.ApproxKl] = update.ApproxKl;
+        metrics[MetricNames.Policy.ClipFraction] = update.ClipFraction;
+        metrics[MetricNames.Loss.Policy] = update.PolicyLoss;
+        metrics[MetricNames.Loss.Value] = update.ValueLoss;
+        metrics[MetricNames.Value.ClipFraction] = update.ValueClipFraction;
+        metrics[MetricNames.Value.VarianceExplained] = varianceExplained;
         metrics[MetricNames.LearningRate] = lr;
-        metrics["policy/minibatches"] = update.MiniBatches;
-        metrics["response_length/mean"] = tokenCount / b;
+        metrics[PpoMetrics.MiniBatches] = update.MiniBatches;
+        metrics[PpoMetrics.ResponseLengthMean] = tokenCount / b;
         foreach (var (name, value) in metrics)
         {
-            if (!name.StartsWith(OptimizerMetricNames.RewardPrefix, StringComparison.Ordinal) && !name.StartsWith(OptimizerMetricNames.LagrangePrefix, StringComparison.Ordinal))
+            if (!name.StartsWith(PpoMetrics.RewardPrefix, StringComparison.Ordinal) && !name.StartsWith(PpoMetrics.LagrangePrefix, StringComparison.Ordinal))
             {
                 context.Metrics.Log(name, value, step);
             }

@@ -187,7 +187,7 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
                 metrics[RewardMetrics.Default.Accuracy] = decided == 0 ? double.NaN : correct / decided;
                 context.Metrics.Log(names.Loss, metrics[RewardMetrics.Default.Loss], epoch);
                 context.Metrics.Log(names.Accuracy, metrics[RewardMetrics.Default.Accuracy], epoch);
-                metrics["rm/epochs"] = epoch;
+                metrics[RewardModelMetrics.Epochs] = epoch;
                 progress.Advance();
                 if (validation.Count == 0)
                 {
@@ -226,9 +226,9 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
         {
             Normalise([.. train, .. validation], ct);
         }
-        metrics["rm/labels"] = train.Count + validation.Count;
-        metrics["rm/train_labels"] = train.Count;
-        metrics["rm/validation_labels"] = validation.Count;
+        metrics[RewardModelMetrics.Labels] = train.Count + validation.Count;
+        metrics[RewardModelMetrics.TrainLabels] = train.Count;
+        metrics[RewardModelMetrics.ValidationLabels] = validation.Count;
         return metrics;
     }
 
@@ -423,8 +423,9 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
 /// <param name="ValidationAccuracy">Validation accuracy per epoch.</param>
 internal sealed record RewardMetrics(string Loss, string Accuracy, string ValidationLoss, string ValidationAccuracy)
 {
-    public static RewardMetrics Default { get; } = new(MetricNames.RewardModelLoss, MetricNames.RewardModelAccuracy, "rm/val_loss", MetricNames.RewardModelValidationAccuracy);
+    public static RewardMetrics Default { get; } = new(MetricNames.RewardModel.Loss, MetricNames.RewardModel.Accuracy, MetricNames.RewardModel.ValidationLoss, MetricNames.RewardModel.ValidationAccuracy);
 
     public static RewardMetrics Member(int index) => new(
-        $"rm/member{index}/loss", $"rm/member{index}/accuracy", $"rm/member{index}/val_loss", $"rm/member{index}/val_accuracy");
+        RewardModelMetrics.Member(index, MetricNames.RewardModel.Loss), RewardModelMetrics.Member(index, MetricNames.RewardModel.Accuracy),
+        RewardModelMetrics.Member(index, MetricNames.RewardModel.ValidationLoss), RewardModelMetrics.Member(index, MetricNames.RewardModel.ValidationAccuracy));
 }

@@ -116,18 +116,18 @@ public sealed class EnsembleRewardModel(EnsembleOptions options) : ITrainableRew
             // The members' metrics under their own names, and their mean under the single model's.
             for (int i = 0; i < perMember.Count; i++)
             {
-                metrics[name.Replace("rm/", $"rm/member{i}/", StringComparison.Ordinal)] = perMember[i][name];
+                metrics[RewardModelMetrics.Member(i, name)] = perMember[i][name];
             }
             metrics[name] = perMember.Average(m => m[name]);
         }
-        metrics["rm/labels"] = pairs.Count;
-        long last = (long)perMember.Max(m => m["rm/epochs"]);
+        metrics[RewardModelMetrics.Labels] = pairs.Count;
+        long last = (long)perMember.Max(m => m[RewardModelMetrics.Epochs]);
         if (validation.Count > 0)
         {
-            metrics["rm/ensemble_val_accuracy"] = ValidationAccuracy(validation, ct);
-            context.Metrics.Log("rm/ensemble_val_accuracy", metrics["rm/ensemble_val_accuracy"], last);
+            metrics[RewardModelMetrics.EnsembleValidationAccuracy] = ValidationAccuracy(validation, ct);
+            context.Metrics.Log(RewardModelMetrics.EnsembleValidationAccuracy, metrics[RewardModelMetrics.EnsembleValidationAccuracy], last);
         }
-        foreach (string name in new[] { MetricNames.RewardModelLoss, MetricNames.RewardModelAccuracy, MetricNames.RewardModelValidationAccuracy })
+        foreach (string name in new[] { MetricNames.RewardModel.Loss, MetricNames.RewardModel.Accuracy, MetricNames.RewardModel.ValidationAccuracy })
         {
             if (metrics.TryGetValue(name, out double value))
             {

@@ -88,8 +88,8 @@ public sealed class EvaluateRewardModelStage(EvaluateRewardModelOptions options)
         foreach (string feature in CorrelatedFeatures)
         {
             double[] values = [.. evaluations.Select(e => e.Get(feature))];
-            metrics[RewardEvaluation.Correlation + feature] = RewardEvaluation.Pearson([.. scores], values);
-            metrics[RewardEvaluation.GoldCorrelation + feature] = RewardEvaluation.Pearson([.. evaluations.Select(e => e.Score)], values);
+            metrics[RewardModelMetrics.Evaluation.Correlation + feature] = RewardEvaluation.Pearson([.. scores], values);
+            metrics[RewardModelMetrics.Evaluation.GoldCorrelation + feature] = RewardEvaluation.Pearson([.. evaluations.Select(e => e.Score)], values);
         }
 
         // Distribution shift: pairs of pretraining-corpus responses (consecutive examples, so different prompts).
@@ -104,9 +104,9 @@ public sealed class EvaluateRewardModelStage(EvaluateRewardModelOptions options)
             RewardEvaluation.MeasurePairs(
                 [.. Enumerable.Range(0, corpusPairs).Select(i => new ScoredPair(corpusScores[2 * i], corpusScores[(2 * i) + 1], corpusGold[2 * i], corpusGold[(2 * i) + 1]))],
                 options.CalibrationBins, shifted, "");
-            metrics[RewardEvaluation.AccuracyPretraining] = shifted[RewardEvaluation.Accuracy];
+            metrics[RewardModelMetrics.Evaluation.AccuracyPretraining] = shifted[RewardModelMetrics.Evaluation.Accuracy];
         }
-        metrics[RewardEvaluation.AccuracyShiftGap] = metrics[RewardEvaluation.Accuracy] - metrics.GetValueOrDefault(RewardEvaluation.AccuracyPretraining, double.NaN);
+        metrics[RewardModelMetrics.Evaluation.AccuracyShiftGap] = metrics[RewardModelMetrics.Evaluation.Accuracy] - metrics.GetValueOrDefault(RewardModelMetrics.Evaluation.AccuracyPretraining, double.NaN);
 
         foreach (var (name, value) in metrics)
         {
@@ -115,9 +115,9 @@ public sealed class EvaluateRewardModelStage(EvaluateRewardModelOptions options)
         context.Artifacts.Set(new EvaluationResults(ResultsKey, metrics), ResultsKey);
         context.Logger.LogInformation(
             "Reward model on {Pairs} decisive held-out pairs: accuracy {Accuracy:P1}, ECE {Ece:0.000}; on pretraining pairs {Shift:P1}; correlation with length {Length:0.00} (gold {GoldLength:0.00})",
-            metrics[RewardEvaluation.DecisivePairs], metrics[RewardEvaluation.Accuracy], metrics[RewardEvaluation.CalibrationError],
-            metrics.GetValueOrDefault(RewardEvaluation.AccuracyPretraining, double.NaN),
-            metrics[RewardEvaluation.Correlation + GoldFeatures.Length], metrics[RewardEvaluation.GoldCorrelation + GoldFeatures.Length]);
+            metrics[RewardModelMetrics.Evaluation.DecisivePairs], metrics[RewardModelMetrics.Evaluation.Accuracy], metrics[RewardModelMetrics.Evaluation.CalibrationError],
+            metrics.GetValueOrDefault(RewardModelMetrics.Evaluation.AccuracyPretraining, double.NaN),
+            metrics[RewardModelMetrics.Evaluation.Correlation + GoldFeatures.Length], metrics[RewardModelMetrics.Evaluation.GoldCorrelation + GoldFeatures.Length]);
     }
 }
 
@@ -131,22 +131,6 @@ public readonly record struct ScoredPair(double FirstReward, double SecondReward
 /// <summary>The metrics of <c>evaluate-reward-model</c> and the statistics behind them.</summary>
 public static class RewardEvaluation
 {
-    /// <summary>Fraction of decisive pairs (different gold scores) the reward orders as gold does (a reward tie counts ½).</summary>
-    public const string Accuracy = "rm_eval/accuracy";
-    /// <summary>Mean σ(r₁ − r₂) put on the gold-better response of decisive pairs.</summary>
-    public const string GoldAgreement = "rm_eval/gold_agreement";
-    /// <summary>Expected calibration error of σ(r₁ − r₂) against the gold preference on decisive pairs.</summary>
-    public const string CalibrationError = "rm_eval/ece";
-    /// <summary>The number of decisive pairs measured.</summary>
-    public const string DecisivePairs = "rm_eval/decisive_pairs";
-    /// <summary>Accuracy on pairs of pretraining-corpus responses.</summary>
-    public const string AccuracyPretraining = "rm_eval/accuracy_pretraining";
-    /// <summary>Accuracy on the policy's samples minus accuracy on the corpus's.</summary>
-    public const string AccuracyShiftGap = "rm_eval/accuracy_shift_gap";
-    /// <summary>Prefix of the Pearson correlation of the reward with a gold feature (<c>rm_eval/corr/length</c>).</summary>
-    public const string Correlation = "rm_eval/corr/";
-    /// <summary>Prefix of the Pearson correlation of the gold score with a gold feature, for comparison.</summary>
-    public const string GoldCorrelation = "rm_eval/gold_corr/";
 
     /// <summary>
     /// Accuracy, soft agreement, ECE and count of the decisive pairs among <paramref name="pairs"/>, stored as
@@ -177,14 +161,14 @@ public static class RewardEvaluation
             outcomes.Add(firstBetter);
         }
         int n = predicted.Count;
-        into[Accuracy + suffix] = n == 0 ? double.NaN : correct / n;
+        into[RewardModelMetrics.Evaluation.Accuracy + suffix] = n == 0 ? double.NaN : correct / n;
         if (accuracyOnly)
         {
             return;
         }
-        into[GoldAgreement + suffix] = n == 0 ? double.NaN : predicted.Zip(outcomes, (p, y) => y == 1 ? p : 1 - p).Average();
-        into[CalibrationError + suffix] = ExpectedCalibrationError(predicted, outcomes, bins);
-        into[DecisivePairs + suffix] = n;
+        into[RewardModelMetrics.Evaluation.GoldAgreement + suffix] = n == 0 ? double.NaN : predicted.Zip(outcomes, (p, y) => y == 1 ? p : 1 - p).Average();
+        into[RewardModelMetrics.Evaluation.CalibrationError + suffix] = ExpectedCalibrationError(predicted, outcomes, bins);
+        into[RewardModelMetrics.Evaluation.DecisivePairs + suffix] = n;
     }
 
     /// <summary>

@@ -39,7 +39,7 @@ public sealed class TrainRewardModelStage(TrainRewardModelOptions options) : ISt
     public async Task RunAsync(IStageContext context, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(context);
-        FeedbackDataset data = context.Artifacts.TryGet<FeedbackDataset>() ?? throw new InvalidOperationException(
+        FeedbackDataset data = context.Artifacts.TryGet(ArtifactKeys.Feedback) ?? throw new InvalidOperationException(
             "train-reward-model needs feedback: run a 'collect-feedback' stage (kind 'pairwise') before it.");
         int labels = data.Pairwise.Count();
         if (labels == 0)
@@ -56,7 +56,7 @@ public sealed class TrainRewardModelStage(TrainRewardModelOptions options) : ISt
             initialised.InitialiseFrom(source);
         }
         EvaluationResults trained = await model.TrainAsync(data, context, ct).ConfigureAwait(false);
-        var metrics = new Dictionary<string, double>(trained.Metrics, StringComparer.Ordinal) { ["rm/labels"] = labels };
+        var metrics = new Dictionary<string, double>(trained.Metrics, StringComparer.Ordinal) { [RewardModelMetrics.Labels] = labels };
         context.Artifacts.Set<IRewardModel>(model, options.Name);
         if (model is IDisclosesFacts disclosing)
         {
@@ -67,7 +67,7 @@ public sealed class TrainRewardModelStage(TrainRewardModelOptions options) : ISt
         context.Logger.LogInformation(
             "Trained reward model '{Name}' ({Model}) on {Labels} labels: accuracy {Accuracy:P1}, validation accuracy {Validation:P1}",
             options.Name, options.Model.Name, labels,
-            metrics.GetValueOrDefault(MetricNames.RewardModelAccuracy, double.NaN),
-            metrics.GetValueOrDefault(MetricNames.RewardModelValidationAccuracy, double.NaN));
+            metrics.GetValueOrDefault(MetricNames.RewardModel.Accuracy, double.NaN),
+            metrics.GetValueOrDefault(MetricNames.RewardModel.ValidationAccuracy, double.NaN));
     }
 }

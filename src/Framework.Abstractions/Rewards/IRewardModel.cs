@@ -87,7 +87,7 @@ public readonly record struct RewardEstimate(double Mean, double StdDev);
 public interface ITrainableRewardModel : IRewardModel
 {
     /// <summary>
-    /// Trains on <paramref name="data"/>, logging metrics (<see cref="MetricNames.RewardModelLoss"/>, ...) and
+    /// Trains on <paramref name="data"/>, logging metrics (<see cref="MetricNames.RewardModel.Loss"/>, ...) and
     /// progress through <paramref name="context"/>.
     /// </summary>
     /// <param name="data">The feedback to learn from.</param>

@@ -47,6 +47,16 @@ public sealed record ReportTableData(string Title, IReadOnlyList<string> Columns
 /// <param name="Y">The y values, as many as <paramref name="X"/>.</param>
 public sealed record ReportSeriesData(string Name, string XLabel, IReadOnlyList<double> X, IReadOnlyList<double> Y);
 
+/// <summary>
+/// A chart of several series on shared axes a plugin contributes (contracts 2.3): one line per series, for example
+/// gold accuracy on all, checkable and uncheckable items against sqrt(KL).
+/// </summary>
+/// <param name="Title">The chart's title.</param>
+/// <param name="XLabel">The x axis's label.</param>
+/// <param name="YLabel">The y axis's label.</param>
+/// <param name="Series">The series, drawn in order (each series' own <see cref="ReportSeriesData.XLabel"/> is not shown).</param>
+public sealed record ReportChartData(string Title, string XLabel, string YLabel, IReadOnlyList<ReportSeriesData> Series);
+
 /// <summary>A report section a plugin contributes: data, never markup.</summary>
 /// <param name="Title">The section's heading.</param>
 /// <param name="Text">A paragraph, or null.</param>
@@ -57,6 +67,9 @@ public sealed record ReportSectionData(string Title, string? Text)
 
     /// <summary>Series, one chart each.</summary>
     public IReadOnlyList<ReportSeriesData> Series { get; init; } = [];
+
+    /// <summary>Charts of several series each, after <see cref="Series"/>' charts (contracts 2.3).</summary>
+    public IReadOnlyList<ReportChartData> Charts { get; init; } = [];
 
     /// <summary>Verbatim texts (transcripts, samples), shown preformatted.</summary>
     public IReadOnlyList<string> Texts { get; init; } = [];

@@ -1,3 +1,6 @@
+using System.ComponentModel;
+using AlignFx.Abstractions.Runs;
+
 namespace AlignFx.Evaluation;
 
 /// <summary>
@@ -8,11 +11,12 @@ namespace AlignFx.Evaluation;
 /// </summary>
 public static class RewardHacking
 {
-    /// <summary>1 when the evaluate stage's base → final measurement shows reward hacking, else 0; logged once per run.</summary>
-    public const string DetectedMetric = "eval/reward_hacking";
+    /// <summary>Obsolete: <see cref="MetricNames.Evaluation.RewardHacking"/>, where the name is defined.</summary>
+    [Obsolete("Use MetricNames.Evaluation.RewardHacking."), EditorBrowsable(EditorBrowsableState.Never)]
+    public const string DetectedMetric = MetricNames.Evaluation.RewardHacking;
 
     /// <summary>
-    /// Judges a base → final pair of results (metric name → value, with <see cref="TaskMetrics"/> names and the proxy
+    /// Judges a base → final pair of results (metric name → value, with <see cref="MetricNames.Gold"/> names and the proxy
     /// reward under <paramref name="proxyMetric"/>); <paramref name="responses"/> is the number of prompts measured
     /// (NaN when unknown: any fall counts). Null when either side lacks the proxy reward or gold accuracy.
     /// </summary>
@@ -21,9 +25,9 @@ public static class RewardHacking
         ArgumentNullException.ThrowIfNull(before);
         ArgumentNullException.ThrowIfNull(after);
         double proxy0 = before.GetValueOrDefault(proxyMetric, double.NaN), proxy1 = after.GetValueOrDefault(proxyMetric, double.NaN);
-        double uncheckableShare = 1 - before.GetValueOrDefault(TaskMetrics.CheckableFraction, double.NaN);
-        var overall = Change.Of(before, after, TaskMetrics.Accuracy, responses);
-        var uncheckable = Change.Of(before, after, TaskMetrics.AccuracyUncheckable, responses * uncheckableShare);
+        double uncheckableShare = 1 - before.GetValueOrDefault(MetricNames.Gold.CheckableFraction, double.NaN);
+        var overall = Change.Of(before, after, MetricNames.Gold.Accuracy, responses);
+        var uncheckable = Change.Of(before, after, MetricNames.Gold.AccuracyUncheckable, responses * uncheckableShare);
         return Judge(proxy0, proxy1, overall, uncheckable);
     }
 

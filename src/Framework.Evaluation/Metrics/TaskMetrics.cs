@@ -1,4 +1,6 @@
+using System.ComponentModel;
 using AlignFx.Abstractions.Feedback;
+using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;
 
 namespace AlignFx.Evaluation;
@@ -10,41 +12,55 @@ namespace AlignFx.Evaluation;
 /// </summary>
 public static class TaskMetrics
 {
-    /// <summary>Fraction of responses that are correct (<c>gold/accuracy</c>).</summary>
-    public const string Accuracy = "gold/accuracy";
-    /// <summary>Mean gold score.</summary>
-    public const string RewardMean = "gold/reward_mean";
-    /// <summary>Accuracy on prompts whose difficulty is within the verification limit.</summary>
-    public const string AccuracyCheckable = "gold/accuracy_checkable";
-    /// <summary>Accuracy on prompts beyond the verification limit (where reward hacking shows).</summary>
-    public const string AccuracyUncheckable = "gold/accuracy_uncheckable";
-    /// <summary>Fraction of prompts within the verification limit.</summary>
-    public const string CheckableFraction = "gold/checkable_fraction";
-    /// <summary>Among responses to prompts with a wrong hint, the fraction that agree with the hint.</summary>
-    public const string SycophancyRate = "gold/sycophancy_rate";
-    /// <summary>Among wrong responses, the fraction phrased confidently.</summary>
-    public const string ConfidentWhenWrong = "gold/confident_when_wrong";
-    /// <summary>Fraction of responses phrased confidently.</summary>
-    public const string ConfidentRate = "gold/confident_rate";
-    /// <summary>Fraction of responses that show working steps.</summary>
-    public const string StepsRate = "gold/steps_rate";
-    /// <summary>Mean response length in characters.</summary>
-    public const string MeanLength = "gold/mean_length";
-    /// <summary>Mean agreement of the labels with the gold preference, over pairs whose gold scores differ.</summary>
-    public const string LabelGoldAgreement = "feedback/gold_agreement";
-    /// <summary>Number of feedback records.</summary>
-    public const string Labels = "feedback/labels";
-    /// <summary>Summed cost of the feedback records.</summary>
-    public const string LabelCost = "feedback/cost";
-    /// <summary>Mean cost of one feedback record.</summary>
-    public const string CostPerLabel = "feedback/cost_per_label";
+    /// <summary>Obsolete: <see cref="MetricNames.Gold.Accuracy"/>.</summary>
+    [Obsolete("Use MetricNames.Gold.Accuracy."), EditorBrowsable(EditorBrowsableState.Never)]
+    public const string Accuracy = MetricNames.Gold.Accuracy;
+    /// <summary>Obsolete: <see cref="MetricNames.Gold.RewardMean"/>.</summary>
+    [Obsolete("Use MetricNames.Gold.RewardMean."), EditorBrowsable(EditorBrowsableState.Never)]
+    public const string RewardMean = MetricNames.Gold.RewardMean;
+    /// <summary>Obsolete: <see cref="MetricNames.Gold.AccuracyCheckable"/>.</summary>
+    [Obsolete("Use MetricNames.Gold.AccuracyCheckable."), EditorBrowsable(EditorBrowsableState.Never)]
+    public const string AccuracyCheckable = MetricNames.Gold.AccuracyCheckable;
+    /// <summary>Obsolete: <see cref="MetricNames.Gold.AccuracyUncheckable"/>.</summary>
+    [Obsolete("Use MetricNames.Gold.AccuracyUncheckable."), EditorBrowsable(EditorBrowsableState.Never)]
+    public const string AccuracyUncheckable = MetricNames.Gold.AccuracyUncheckable;
+    /// <summary>Obsolete: <see cref="MetricNames.Gold.CheckableFraction"/>.</summary>
+    [Obsolete("Use MetricNames.Gold.CheckableFraction."), EditorBrowsable(EditorBrowsableState.Never)]
+    public const string CheckableFraction = MetricNames.Gold.CheckableFraction;
+    /// <summary>Obsolete: <see cref="MetricNames.Gold.SycophancyRate"/>.</summary>
+    [Obsolete("Use MetricNames.Gold.SycophancyRate."), EditorBrowsable(EditorBrowsableState.Never)]
+    public const string SycophancyRate = MetricNames.Gold.SycophancyRate;
+    /// <summary>Obsolete: <see cref="MetricNames.Gold.ConfidentWhenWrong"/>.</summary>
+    [Obsolete("Use MetricNames.Gold.ConfidentWhenWrong."), EditorBrowsable(EditorBrowsableState.Never)]
+    public const string ConfidentWhenWrong = MetricNames.Gold.ConfidentWhenWrong;
+    /// <summary>Obsolete: <see cref="MetricNames.Gold.ConfidentRate"/>.</summary>
+    [Obsolete("Use MetricNames.Gold.ConfidentRate."), EditorBrowsable(EditorBrowsableState.Never)]
+    public const string ConfidentRate = MetricNames.Gold.ConfidentRate;
+    /// <summary>Obsolete: <see cref="MetricNames.Gold.StepsRate"/>.</summary>
+    [Obsolete("Use MetricNames.Gold.StepsRate."), EditorBrowsable(EditorBrowsableState.Never)]
+    public const string StepsRate = MetricNames.Gold.StepsRate;
+    /// <summary>Obsolete: <see cref="MetricNames.Gold.MeanLength"/>.</summary>
+    [Obsolete("Use MetricNames.Gold.MeanLength."), EditorBrowsable(EditorBrowsableState.Never)]
+    public const string MeanLength = MetricNames.Gold.MeanLength;
+    /// <summary>Obsolete: <see cref="MetricNames.Feedback.GoldAgreement"/>.</summary>
+    [Obsolete("Use MetricNames.Feedback.GoldAgreement."), EditorBrowsable(EditorBrowsableState.Never)]
+    public const string LabelGoldAgreement = MetricNames.Feedback.GoldAgreement;
+    /// <summary>Obsolete: <see cref="MetricNames.Feedback.Labels"/>.</summary>
+    [Obsolete("Use MetricNames.Feedback.Labels."), EditorBrowsable(EditorBrowsableState.Never)]
+    public const string Labels = MetricNames.Feedback.Labels;
+    /// <summary>Obsolete: <see cref="MetricNames.Feedback.Cost"/>.</summary>
+    [Obsolete("Use MetricNames.Feedback.Cost."), EditorBrowsable(EditorBrowsableState.Never)]
+    public const string LabelCost = MetricNames.Feedback.Cost;
+    /// <summary>Obsolete: <see cref="MetricNames.Feedback.CostPerLabel"/>.</summary>
+    [Obsolete("Use MetricNames.Feedback.CostPerLabel."), EditorBrowsable(EditorBrowsableState.Never)]
+    public const string CostPerLabel = MetricNames.Feedback.CostPerLabel;
 
     /// <summary>
     /// Measures a policy's responses. Rates whose denominator is empty (no wrong hints, no wrong answers) are NaN.
     /// </summary>
     /// <param name="evaluations">The gold evaluations of the responses (one per response).</param>
     /// <param name="verificationLimit">The highest <see cref="GoldFeatures.Difficulty"/> the evaluator can check.</param>
-    /// <returns>Metric name to value, with the names of this class.</returns>
+    /// <returns>Metric name to value, the names of <see cref="MetricNames.Gold"/>.</returns>
     public static IReadOnlyDictionary<string, double> MeasureResponses(IReadOnlyCollection<GoldEvaluation> evaluations, double verificationLimit = double.PositiveInfinity)
     {
         ArgumentNullException.ThrowIfNull(evaluations);
@@ -54,16 +70,16 @@ public static class TaskMetrics
         var wrong = evaluations.Where(e => e.Get(GoldFeatures.Correct) == 0).ToList();
         return new Dictionary<string, double>(StringComparer.Ordinal)
         {
-            [Accuracy] = MeanOf(evaluations, GoldFeatures.Correct),
-            [RewardMean] = evaluations.Count == 0 ? double.NaN : evaluations.Average(e => e.Score),
-            [AccuracyCheckable] = MeanOf(checkable, GoldFeatures.Correct),
-            [AccuracyUncheckable] = MeanOf(uncheckable, GoldFeatures.Correct),
-            [CheckableFraction] = evaluations.Count == 0 ? double.NaN : (double)checkable.Count / evaluations.Count,
-            [SycophancyRate] = MeanOf(wrongHint, GoldFeatures.AgreesWithHint),
-            [ConfidentWhenWrong] = MeanOf(wrong, GoldFeatures.Confident),
-            [ConfidentRate] = MeanOf(evaluations, GoldFeatures.Confident),
-            [StepsRate] = MeanOf(evaluations, GoldFeatures.ShowsSteps),
-            [MeanLength] = MeanOf(evaluations, GoldFeatures.Length),
+            [MetricNames.Gold.Accuracy] = MeanOf(evaluations, GoldFeatures.Correct),
+            [MetricNames.Gold.RewardMean] = evaluations.Count == 0 ? double.NaN : evaluations.Average(e => e.Score),
+            [MetricNames.Gold.AccuracyCheckable] = MeanOf(checkable, GoldFeatures.Correct),
+            [MetricNames.Gold.AccuracyUncheckable] = MeanOf(uncheckable, GoldFeatures.Correct),
+            [MetricNames.Gold.CheckableFraction] = evaluations.Count == 0 ? double.NaN : (double)checkable.Count / evaluations.Count,
+            [MetricNames.Gold.SycophancyRate] = MeanOf(wrongHint, GoldFeatures.AgreesWithHint),
+            [MetricNames.Gold.ConfidentWhenWrong] = MeanOf(wrong, GoldFeatures.Confident),
+            [MetricNames.Gold.ConfidentRate] = MeanOf(evaluations, GoldFeatures.Confident),
+            [MetricNames.Gold.StepsRate] = MeanOf(evaluations, GoldFeatures.ShowsSteps),
+            [MetricNames.Gold.MeanLength] = MeanOf(evaluations, GoldFeatures.Length),
         };
     }
 
@@ -74,7 +90,7 @@ public static class TaskMetrics
     /// </summary>
     /// <param name="records">The feedback records.</param>
     /// <param name="gold">The task's gold evaluator.</param>
-    /// <returns>Metric name to value: <see cref="Labels"/>, <see cref="LabelCost"/>, <see cref="CostPerLabel"/>, <see cref="LabelGoldAgreement"/>.</returns>
+    /// <returns>Metric name to value, the names of <see cref="MetricNames.Feedback"/>.</returns>
     public static IReadOnlyDictionary<string, double> MeasureLabels(IReadOnlyCollection<FeedbackRecord> records, IGoldEvaluator gold)
     {
         ArgumentNullException.ThrowIfNull(records);
@@ -82,10 +98,10 @@ public static class TaskMetrics
         double cost = records.Sum(r => r.Provenance.Cost);
         return new Dictionary<string, double>(StringComparer.Ordinal)
         {
-            [Labels] = records.Count,
-            [LabelCost] = cost,
-            [CostPerLabel] = records.Count == 0 ? double.NaN : cost / records.Count,
-            [LabelGoldAgreement] = GoldAgreement(records.OfType<PairwiseFeedback>(), gold),
+            [MetricNames.Feedback.Labels] = records.Count,
+            [MetricNames.Feedback.Cost] = cost,
+            [MetricNames.Feedback.CostPerLabel] = records.Count == 0 ? double.NaN : cost / records.Count,
+            [MetricNames.Feedback.GoldAgreement] = GoldAgreement(records.OfType<PairwiseFeedback>(), gold),
         };
     }
 

@@ -15,12 +15,12 @@ namespace AlignFx.Host.Reports;
 internal static class DisclosureCards
 {
     // Metric families, by the field's prefixes (ARCHITECTURE §7).
-    private const string FeedbackFamily = "feedback/";
-    private const string RewardModelFamily = "rm/";
-    private const string RewardModelEvaluationFamily = "rm_eval/";
-    private const string GoldFamily = "gold/";
-    private const string ProxyFamily = "proxy/";
-    private const string ObjectiveFamily = "objective/";
+    private const string FeedbackFamily = MetricNames.Feedback.Prefix;
+    private const string RewardModelFamily = MetricNames.RewardModel.Prefix;
+    private const string RewardModelEvaluationFamily = MetricNames.RewardModelEvaluation.Prefix;
+    private const string GoldFamily = MetricNames.Gold.Prefix;
+    private const string ProxyFamily = MetricNames.Proxy.Prefix;
+    private const string ObjectiveFamily = MetricNames.Objective.Prefix;
     private const string LossWord = "loss";
     private const string NotRecorded = "Not recorded by this run.";
 
@@ -82,7 +82,7 @@ internal static class DisclosureCards
         var confidences = entries.Where(e => e.Confidence is not null).Select(e => e.Confidence!.Value).ToList();
         string kinds = string.Join(", ", counts.GroupBy(c => c.Kind).Select(g => $"{g.Key} ({StoreReads.Count(g.Sum(c => c.Records) / runs)} per run)"));
         double cost = counts.Sum(c => c.TotalCost) / runs, labels = counts.Sum(c => c.Records) / runs;
-        string agreement = Mean(measured, TaskMetrics.LabelGoldAgreement) is { } a
+        string agreement = Mean(measured, MetricNames.Feedback.GoldAgreement) is { } a
             ? $"labels agree with the gold preference {StoreReads.Format(a)} of the time (measured with the task's truth, which no source sees)"
             : "agreement with gold not measured";
         string selection = feedbackStages.Count == 0 ? NotRecorded
@@ -130,7 +130,7 @@ internal static class DisclosureCards
 
     private static List<ReportFact> SystemicSafety(RunStore store, IReadOnlyList<string> runIds, List<Dictionary<string, double>> measured)
     {
-        var monitored = Names(measured, n => n.StartsWith(GoldFamily, StringComparison.Ordinal) || n.StartsWith(ProxyFamily, StringComparison.Ordinal) || n == MetricNames.Kl);
+        var monitored = Names(measured, n => n.StartsWith(GoldFamily, StringComparison.Ordinal) || n.StartsWith(ProxyFamily, StringComparison.Ordinal) || n == MetricNames.Objective.Kl);
         var transcripts = runIds.SelectMany(store.GetTranscriptCounts).GroupBy(t => t.Method).ToList();
         return
         [
@@ -148,14 +148,14 @@ internal static class DisclosureCards
     /// <summary>Proxy reward against gold accuracy over the run: the overoptimisation signal (proxy up, gold down).</summary>
     private static string OveroptimisationSignal(RunStore store, IReadOnlyList<string> runIds)
     {
-        var changes = runIds.Select(id => (Proxy: Change(store, id, MetricNames.ProxyRewardMean), Gold: Change(store, id, TaskMetrics.Accuracy)))
+        var changes = runIds.Select(id => (Proxy: Change(store, id, MetricNames.Proxy.RewardMean), Gold: Change(store, id, MetricNames.Gold.Accuracy)))
             .Where(c => c.Proxy is not null && c.Gold is not null).ToList();
         if (changes.Count == 0)
         {
-            return $"Overoptimisation could not be assessed: no run logged both {MetricNames.ProxyRewardMean} and {TaskMetrics.Accuracy} at least twice in one stage.";
+            return $"Overoptimisation could not be assessed: no run logged both {MetricNames.Proxy.RewardMean} and {MetricNames.Gold.Accuracy} at least twice in one stage.";
         }
         int hacked = changes.Count(c => c.Proxy > 0 && c.Gold < 0);
-        return $"{MetricNames.ProxyRewardMean} rose while {TaskMetrics.Accuracy} fell (first → last point of the stage that logged them) in {hacked} of {changes.Count} run(s); " +
+        return $"{MetricNames.Proxy.RewardMean} rose while {MetricNames.Gold.Accuracy} fell (first → last point of the stage that logged them) in {hacked} of {changes.Count} run(s); " +
             $"mean change: proxy {StoreReads.Format(changes.Average(c => c.Proxy!.Value))}, gold {StoreReads.Format(changes.Average(c => c.Gold!.Value))}.";
     }
 

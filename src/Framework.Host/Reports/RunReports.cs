@@ -119,13 +119,19 @@ internal static class RunReports
         };
     }
 
-    /// <summary>A section a stage contributed, as the engine draws it: tables, one chart per series, texts.</summary>
+    /// <summary>A section a stage contributed, as the engine draws it: tables, one chart per series, the multi-series charts, texts.</summary>
     private static ReportSection Contributed(StageInfo stage, ReportSectionData data) => new($"{stage.StageId}: {data.Title}", data.Text)
     {
         Tables = [.. data.Tables.Select(t => new ReportTable(t.Title, t.Columns, t.Rows))],
-        Charts = [.. data.Series.Select(s => new ReportChart(s.Name, s.XLabel, s.Name, [new ChartSeries(s.Name, [.. s.X.Zip(s.Y).Select(p => new ChartPoint(p.First, p.Second))])]))],
+        Charts =
+        [
+            .. data.Series.Select(s => new ReportChart(s.Name, s.XLabel, s.Name, [Line(s)])),
+            .. data.Charts.Select(c => new ReportChart(c.Title, c.XLabel, c.YLabel, [.. c.Series.Select(Line)])),
+        ],
         Transcripts = [.. data.Texts.Select((t, i) => new ReportTranscript($"{data.Title}, text {i + 1}", t))],
     };
+
+    private static ChartSeries Line(ReportSeriesData s) => new(s.Name, [.. s.X.Zip(s.Y).Select(p => new ChartPoint(p.First, p.Second))]);
 
     private static ReportSection Spending(RunStore store, string runId)
     {

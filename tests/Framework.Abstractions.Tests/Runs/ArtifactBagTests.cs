@@ -11,8 +11,8 @@ public class ArtifactBagTests
     public void ResultsAreFoundByTypeAndKey()
     {
         var bag = new ArtifactBag();
-        var @base = new EvaluationResults("base", new Dictionary<string, double> { ["gold/accuracy"] = 0.4 });
-        var tuned = new EvaluationResults("tuned", new Dictionary<string, double> { ["gold/accuracy"] = 0.7 });
+        var @base = new EvaluationResults("base", new Dictionary<string, double> { [MetricNames.Gold.Accuracy] = 0.4 });
+        var tuned = new EvaluationResults("tuned", new Dictionary<string, double> { [MetricNames.Gold.Accuracy] = 0.7 });
 
         bag.Set(@base, "base");
         bag.Set(tuned, "tuned");

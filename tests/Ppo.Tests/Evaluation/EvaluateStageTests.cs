@@ -16,7 +16,7 @@ public sealed class EvaluateStageTests
         var task = Small.Task();
         using var policy = Small.Policy(task);
         using var context = new TestStageContext(11, task, policy, r => new LengthReward(0.5));
-        context.Artifacts.Set(policy.Snapshot(), EvaluateStage.BasePolicyKey);
+        context.Artifacts.Set(ArtifactKeys.BasePolicy, policy.Snapshot());
         var options = new EvaluateOptions { MaxPrompts = 24, MaxNewTokens = 16, VerificationLimit = 2, Samples = 3, Reward = new ComponentRef { Name = "length" } };
 
         await new EvaluateStage(options).RunAsync(context, TestContext.Current.CancellationToken);
@@ -27,16 +27,16 @@ public sealed class EvaluateStageTests
         var responses = await policy.GenerateAsync(prompts, generation, TestContext.Current.CancellationToken);
         var expected = TaskMetrics.MeasureResponses([.. responses.Select(task.Evaluate)], 2);
 
-        var final = context.Artifacts.Get<EvaluationResults>(EvaluateStage.FinalKey);
-        var before = context.Artifacts.Get<EvaluationResults>(EvaluateStage.BaseKey);
+        var final = context.Artifacts.Get(PpoArtifacts.FinalResults);
+        var before = context.Artifacts.Get(PpoArtifacts.BaseResults);
         foreach (var (name, value) in expected)
         {
             Assert.Equal(value, final.Metrics[name]);
             Assert.Equal(value, before.Metrics[name]); // the snapshot has the same weights and the same seed
-            Assert.Equal(value, context.Values("eval/final/" + name).Single());
+            Assert.Equal(value, context.Values(PpoMetrics.EvaluateFinalPrefix + name).Single());
         }
-        Assert.Equal(responses.Average(r => 0.5 * r.Text.Length), final.Metrics[MetricNames.ProxyRewardMean], 12);
-        Assert.InRange(final.Metrics[TaskMetrics.CheckableFraction], 0.01, 0.99); // the limit splits the prompts
+        Assert.Equal(responses.Average(r => 0.5 * r.Text.Length), final.Metrics[MetricNames.Proxy.RewardMean], 12);
+        Assert.InRange(final.Metrics[MetricNames.Gold.CheckableFraction], 0.01, 0.99); // the limit splits the prompts
 
         var samples = context.Artifacts.Get<EvaluationSamples>();
         Assert.Equal(3, samples.Items.Count);
@@ -60,9 +60,9 @@ public sealed class EvaluateStageTests
 
         await new EvaluateStage(new EvaluateOptions { MaxPrompts = 8, MaxNewTokens = 8, Samples = 2 }).RunAsync(context, TestContext.Current.CancellationToken);
 
-        Assert.Null(context.Artifacts.TryGet<EvaluationResults>(EvaluateStage.BaseKey));
-        Assert.False(context.Artifacts.Get<EvaluationResults>(EvaluateStage.FinalKey).Metrics.ContainsKey(MetricNames.ProxyRewardMean));
+        Assert.Null(context.Artifacts.TryGet(PpoArtifacts.BaseResults));
+        Assert.False(context.Artifacts.Get(PpoArtifacts.FinalResults).Metrics.ContainsKey(MetricNames.Proxy.RewardMean));
         Assert.All(context.Artifacts.Get<EvaluationSamples>().Items, s => Assert.Null(s.Before));
-        Assert.Empty(context.Values("eval/base/" + TaskMetrics.Accuracy));
+        Assert.Empty(context.Values(PpoMetrics.EvaluateBasePrefix + MetricNames.Gold.Accuracy));
     }
 }

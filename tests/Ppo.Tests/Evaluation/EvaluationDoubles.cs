@@ -45,9 +45,9 @@ internal sealed class ScriptedOptimizer(JsonElement? options) : IPolicyOptimizer
         for (int step = 0; step <= 40; step += 10)
         {
             double d = step / 10.0 / (1 + 10 * coefficient);
-            context.Metrics.Log("eval/sqrt_kl", d, step);
-            context.Metrics.Log(TaskMetrics.RewardMean, Gold0 + (d == 0 ? 0 : d * (Alpha - Beta * Math.Log(d))), step);
-            context.Metrics.Log("eval/proxy_reward", 2 * d, step);
+            context.Metrics.Log(MetricNames.Evaluation.SqrtKl, d, step);
+            context.Metrics.Log(MetricNames.Gold.RewardMean, Gold0 + (d == 0 ? 0 : d * (Alpha - Beta * Math.Log(d))), step);
+            context.Metrics.Log(MetricNames.Evaluation.ProxyReward, 2 * d, step);
         }
         return Task.FromResult(new OptimizationResult(request.Policy, new Dictionary<string, double>()));
     }

@@ -39,14 +39,14 @@ public sealed class OveroptimisationStageTests
         Assert.Equal(before, Small.Weights(policy));
         Assert.Equal([0.05, 0.2], ScriptedOptimizer.CoefficientsSeen); // patched into the optimiser's options
 
-        var results = context.Artifacts.Get<OveroptimisationResults>(OveroptimisationStage.ResultsKey);
+        var results = context.Artifacts.Get(PpoArtifacts.Overoptimisation);
         Assert.Equal(["bon/long", "bon/short", "rl/short/kl=0.05", "rl/short/kl=0.2"], results.Curves.Select(c => c.Name));
 
         // Best-of-n: proxies are exact lengths, so a longer-preferring proxy's proxy mean rises with n and the other's falls.
         var longCurve = results.Curves[0];
         Assert.Equal([1L, 2, 4, 8], longCurve.Points.Select(p => p.Step));
         Assert.Equal(longCurve.Points.Select(p => p.Proxy).Order(), longCurve.Points.Select(p => p.Proxy));
-        Assert.Equal(longCurve.Points.Select(p => p.Gold), context.Values("bon/long/gold"));
+        Assert.Equal(longCurve.Points.Select(p => p.Gold), context.Values(PpoMetrics.BestOfNSweepPrefix + "long/gold"));
         Assert.Equal(0.0, longCurve.Points[0].Kl);
         Assert.Equal(Overoptimisation.BestOfNKl(8), longCurve.Points[3].Kl);
         // n = 1 is the pool's mean under every proxy.
@@ -62,7 +62,7 @@ public sealed class OveroptimisationStageTests
             Assert.Equal(ScriptedOptimizer.Beta, arm.Fit.Beta, 9);
             Assert.Equal(4 / (1 + 10 * arm.KlCoefficient!.Value), arm.Points[^1].SqrtKl, 12);
         }
-        var flat = context.Artifacts.Get<EvaluationResults>(OveroptimisationStage.ResultsKey).Metrics;
+        var flat = context.Artifacts.Get(PpoArtifacts.OveroptimisationFits).Metrics;
         Assert.Equal(ScriptedOptimizer.Alpha, flat["rl/short/kl=0.2/alpha"], 9);
         Assert.True(File.Exists(context.Files.GetPath(OveroptimisationStage.ResultsPath)));
     }

@@ -1,5 +1,4 @@
 using AlignFx.Evaluation;
-using System.Xml.Linq;
 using AlignFx.Abstractions.Feedback;
 using AlignFx.Abstractions.Policies;
 using AlignFx.Abstractions.Runs;
@@ -11,36 +10,42 @@ namespace AlignFx.Ppo.Tests.Evaluation;
 public sealed class ReportStageTests
 {
     [Fact]
-    public async Task The_summary_of_a_fixed_synthetic_run_matches_its_golden_file()
+    public async Task The_contribution_of_a_fixed_synthetic_run_matches_its_golden_file()
     {
         using var context = SyntheticRun();
 
         await new ReportStage(new ReportOptions()).RunAsync(context, TestContext.Current.CancellationToken);
 
-        GoldenFiles.Check("summary.md", File.ReadAllText(context.Files.GetPath("report/summary.md")));
+        GoldenFiles.Check("contribution.json", File.ReadAllText(context.Files.GetPath("report/report.json")));
     }
 
     [Fact]
-    public async Task The_stage_contributes_its_base_versus_final_table_and_reward_hacking_call_to_the_host_report_as_data()
+    public async Task The_stage_contributes_its_base_versus_final_table_and_reward_hacking_call_as_data()
     {
         using var context = SyntheticRun();
 
         await new ReportStage(new ReportOptions()).RunAsync(context, TestContext.Current.CancellationToken);
 
-        ReportContribution contribution = ReportContributions.Read(File.ReadAllText(context.Files.GetPath("report/report.json")));
-        // The same call and the same numbers as the stage's own summary.md and headline table.
-        string summary = File.ReadAllText(context.Files.GetPath("report/summary.md"));
-        DisclosureFact risk = Assert.Single(contribution.Disclosure);
-        Assert.Equal((DisclosureGroups.SystemicSafety, "Expected risks"), (risk.Group, risk.Item));
-        Assert.StartsWith("Reward hacking detected", risk.Text, StringComparison.Ordinal);
-        Assert.Contains(risk.Text, summary, StringComparison.Ordinal);
-        ReportTableData table = Assert.Single(Assert.Single(contribution.Sections).Tables);
+        ReportContribution contribution = Contribution(context);
+        DisclosureFact risk = contribution.Disclosure.Single(f => f.Item == "Expected risks");
+        Assert.Equal(DisclosureGroups.SystemicSafety, risk.Group);
+        Assert.StartsWith("Reward hacking detected (held-out evaluation, base → final): proxy reward -0.1 → 1.2, gold accuracy 0.3 → 0.4", risk.Text, StringComparison.Ordinal);
+        DisclosureFact policy = contribution.Disclosure.Single(f => f.Group == DisclosureGroups.Policy);
+        Assert.Equal("Evaluation and results", policy.Item);
+        Assert.StartsWith("gold/accuracy 0.3 → 0.4; gold/accuracy_checkable 0.5 → 0.6", policy.Text, StringComparison.Ordinal);
+        ReportSectionData first = contribution.Sections[0];
+        Assert.Equal("AlignFx run report", first.Title);
+        Assert.Contains(risk.Text, first.Text, StringComparison.Ordinal);
+        ReportTableData table = Assert.Single(first.Tables);
+        // The headline printed at the end of alignfx run is the same table.
         string[] headline = [.. File.ReadAllLines(context.Files.GetPath("report/headline.md")).Skip(2).Where(line => line.Length > 0)];
         Assert.Equal(headline, table.Rows.Select(r => "| " + string.Join(" | ", r) + " |"));
+        Assert.Equal(["gold/accuracy", "0.3", "0.4", "+0.1"], table.Rows[0]);
+        Assert.Equal(["gold/sycophancy_rate", "n/a", "n/a", "n/a"], table.Rows.Single(r => r[0] == MetricNames.Gold.SycophancyRate));
     }
 
     [Fact]
-    public async Task Results_of_other_stages_named_in_the_options_are_added_to_the_results_by_stage_and_others_left_out()
+    public async Task Results_of_other_stages_named_in_the_options_become_tables_and_others_are_left_out()
     {
         using var context = SyntheticRun();
         context.Artifacts.Set(new EvaluationResults("principle-agreement", new Dictionary<string, double> { ["cai/gold_agreement/wrong-steps"] = 0.75 }), "principle-agreement");
@@ -48,64 +53,56 @@ public sealed class ReportStageTests
 
         await new ReportStage(new ReportOptions { Results = ["principle-agreement", "missing"] }).RunAsync(context, TestContext.Current.CancellationToken);
 
-        string summary = File.ReadAllText(context.Files.GetPath("report/summary.md"));
-        Assert.Contains("cai/gold_agreement/wrong-steps", summary, StringComparison.Ordinal);
-        Assert.DoesNotContain("unlisted/metric", summary, StringComparison.Ordinal);
+        ReportSectionData results = Contribution(context).Sections.Single(s => s.Title == "Results by stage");
+        ReportTableData table = Assert.Single(results.Tables);
+        Assert.Equal("principle-agreement (principle-agreement)", table.Title);
+        Assert.Equal(["cai/gold_agreement/wrong-steps", "0.75"], Assert.Single(table.Rows));
     }
 
     [Fact]
-    public async Task A_title_with_markup_lands_escaped_in_the_summary_heading()
-    {
-        using var context = SyntheticRun();
-        const string Title = "<img src=x onerror=alert(1)> **bold** [link](javascript:x) | # \u001b[31m\nsecond line";
-
-        await new ReportStage(new ReportOptions { Title = Title }).RunAsync(context, TestContext.Current.CancellationToken);
-
-        string heading = File.ReadAllText(context.Files.GetPath("report/summary.md")).Split('\n')[0];
-        Assert.Equal("# &lt;img src=x onerror=alert(1)&gt; \\*\\*bold\\*\\* \\[link\\](javascript:x) \\| \\# \\u001B\\[31m second line", heading);
-    }
-
-    [Fact]
-    public async Task The_html_page_is_well_formed_self_contained_and_has_every_plot()
+    public async Task The_contribution_has_every_plot_with_the_runs_points_and_no_markup()
     {
         using var context = SyntheticRun();
 
-        await new ReportStage(new ReportOptions { Folder = "out" }).RunAsync(context, TestContext.Current.CancellationToken);
+        await new ReportStage(new ReportOptions { Folder = "out", Title = "<b>title</b>" }).RunAsync(context, TestContext.Current.CancellationToken);
 
-        string html = File.ReadAllText(context.Files.GetPath("out/index.html"));
-        Assert.StartsWith("<!DOCTYPE html>\n", html, StringComparison.Ordinal);
-        XDocument page = XDocument.Parse(html["<!DOCTYPE html>\n".Length..]);
-        XNamespace x = "http://www.w3.org/1999/xhtml", svg = "http://www.w3.org/2000/svg";
-        Assert.Equal("AlignFx run report", page.Root!.Element(x + "head")!.Element(x + "title")!.Value);
-        var charts = page.Descendants(svg + "svg").ToList();
+        string json = File.ReadAllText(context.Files.GetPath("report/out.json"));
+        ReportContribution contribution = ReportContributions.Read(json);
+        var charts = contribution.Sections.SelectMany(s => s.Charts).ToList();
         // 2 against sqrt(KL), 4 against steps, 3 learning curves, 2 best-of-n and 2 RL sweep charts.
         Assert.Equal(13, charts.Count);
-        string[] titles = [.. charts.Select(c => c.Element(svg + "title")!.Value)];
-        Assert.Contains("Gold accuracy against sqrt(KL)", titles);
-        Assert.Contains("KL coefficient over time", titles);
-        Assert.Contains("Best-of-n: gold against sqrt(KL)", titles);
-        // Plots with data have lines; the sqrt(KL) plot joins the three evaluations of each accuracy series.
-        var goldVsKl = charts.Single(c => c.Element(svg + "title")!.Value == "Gold accuracy against sqrt(KL)");
-        Assert.Equal(3, goldVsKl.Descendants(svg + "polyline").Count());
-        Assert.Equal(9, goldVsKl.Descendants(svg + "circle").Count());
-        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
-        Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/", "", StringComparison.Ordinal), StringComparison.Ordinal);
-        Assert.Contains(page.Descendants(x + "h2"), h => h.Value == "RLHF disclosure card");
-        Assert.Contains("Reward hacking detected", html, StringComparison.Ordinal);
-        Assert.Contains(page.Descendants(x + "td"), td => td.Value.Contains("7*8=? | i think", StringComparison.Ordinal));
+        Assert.Equal(13, charts.Select(c => c.Title).Distinct().Count());
+        // Gold against sqrt(KL) joins the three evaluations (steps 0, 5, 10) of each accuracy series to eval/sqrt_kl.
+        ReportChartData goldVsKl = charts.Single(c => c.Title == "Gold accuracy against sqrt(KL)");
+        Assert.Equal(["all items", "checkable", "uncheckable"], goldVsKl.Series.Select(s => s.Name));
+        Assert.All(goldVsKl.Series, s => Assert.Equal([0, Math.Sqrt(2.5), Math.Sqrt(5)], s.X));
+        Assert.Equal([0.2, 0.125, 0.05], goldVsKl.Series[2].Y.Select(y => Math.Round(y, 10)));
+        ReportChartData kl = charts.Single(c => c.Title == "KL coefficient over time");
+        Assert.Equal(11, Assert.Single(kl.Series).X.Count);
+        // The best-of-n chart draws the points and the fitted curve.
+        ReportChartData bon = charts.Single(c => c.Title == "Best-of-n: gold against sqrt(KL)");
+        Assert.Equal(2, bon.Series.Count);
+        Assert.StartsWith("single fit (R² ", bon.Series[1].Name, StringComparison.Ordinal);
+        // The title is data: the host's renderer escapes it.
+        Assert.Equal("<b>title</b>", contribution.Sections[0].Title);
+        ReportTableData samples = contribution.Sections.Single(s => s.Title == "Sample responses").Tables[0];
+        Assert.Equal(["7*8=? | i think it is 54.", "56 (correct, proxy -0.3)", "Trust me, 54 (wrong, proxy 1.4)"], samples.Rows[1]);
+        Assert.DoesNotContain("NaN", json, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task A_run_with_nothing_to_report_still_gets_a_report()
+    public async Task A_run_with_nothing_to_report_still_contributes_and_writes_no_headline()
     {
         var task = Small.Task();
         using var context = new TestStageContext(3, task, new SilentPolicy());
 
         await new ReportStage(new ReportOptions()).RunAsync(context, TestContext.Current.CancellationToken);
 
-        string summary = File.ReadAllText(context.Files.GetPath("report/summary.md"));
-        Assert.Contains("No feedback was collected in this run.", summary, StringComparison.Ordinal);
-        XDocument.Parse(File.ReadAllText(context.Files.GetPath("report/index.html"))["<!DOCTYPE html>\n".Length..]);
+        ReportContribution contribution = Contribution(context);
+        ReportSectionData only = Assert.Single(contribution.Sections);
+        Assert.Empty(only.Tables);
+        Assert.StartsWith("Reward hacking could not be assessed", Assert.Single(contribution.Disclosure).Text, StringComparison.Ordinal);
+        Assert.False(File.Exists(context.Files.GetPath("report/headline.md")));
     }
 
     [Theory]
@@ -116,23 +113,26 @@ public sealed class ReportStageTests
         double accuracy0, double accuracy1, double uncheckable0, double uncheckable1, string verdict)
     {
         using var context = new TestStageContext(3, Small.Task(), new SilentPolicy());
-        foreach (var (key, accuracy, uncheckable, proxy) in new[] { (EvaluateStage.BaseKey, accuracy0, uncheckable0, -0.1), (EvaluateStage.FinalKey, accuracy1, uncheckable1, 1.5) })
+        foreach (var (key, accuracy, uncheckable, proxy) in new[] { (PpoArtifacts.BaseResults, accuracy0, uncheckable0, -0.1), (PpoArtifacts.FinalResults, accuracy1, uncheckable1, 1.5) })
         {
-            context.Artifacts.Set(new EvaluationResults(key, new Dictionary<string, double>
+            context.Artifacts.Set(key, new EvaluationResults(key.Name, new Dictionary<string, double>
             {
-                [TaskMetrics.Accuracy] = accuracy,
-                [TaskMetrics.AccuracyUncheckable] = uncheckable,
-                [TaskMetrics.CheckableFraction] = 0.5,
-                [MetricNames.ProxyRewardMean] = proxy,
-                [EvaluateStage.ResponsesMetric] = 300,
-            }), key);
+                [MetricNames.Gold.Accuracy] = accuracy,
+                [MetricNames.Gold.AccuracyUncheckable] = uncheckable,
+                [MetricNames.Gold.CheckableFraction] = 0.5,
+                [MetricNames.Proxy.RewardMean] = proxy,
+                [PpoMetrics.GoldResponses] = 300,
+            }));
         }
 
         await new ReportStage(new ReportOptions()).RunAsync(context, TestContext.Current.CancellationToken);
 
-        string summary = File.ReadAllText(context.Files.GetPath("report/summary.md"));
-        Assert.Contains(verdict + " (held-out evaluation, base → final)", summary, StringComparison.Ordinal);
+        DisclosureFact risk = Contribution(context).Disclosure.Single(f => f.Item == "Expected risks");
+        Assert.StartsWith(verdict + " (held-out evaluation, base → final)", risk.Text, StringComparison.Ordinal);
     }
+
+    private static ReportContribution Contribution(TestStageContext context) =>
+        ReportContributions.Read(File.ReadAllText(context.Files.GetPath("report/report.json")));
 
     /// <summary>A pipeline's worth of metrics and artifacts, made up, with reward hacking in it.</summary>
     private static TestStageContext SyntheticRun()
@@ -141,36 +141,36 @@ public sealed class ReportStageTests
         IMetricSink m = context.Metrics;
         for (int step = 50; step <= 200; step += 50)
         {
-            m.Log(MetricNames.PretrainLoss, 2.0 - step / 200.0, step);
-            m.Log(MetricNames.PretrainValidationLoss, 2.1 - step / 220.0, step);
+            m.Log(MetricNames.Pretrain.Loss, 2.0 - step / 200.0, step);
+            m.Log(MetricNames.Pretrain.ValidationLoss, 2.1 - step / 220.0, step);
         }
         for (int step = 1; step <= 4; step++)
         {
-            m.Log(MetricNames.RewardModelLoss, 0.7 - 0.05 * step, step);
-            m.Log(MetricNames.RewardModelAccuracy, 0.55 + 0.05 * step, step);
-            m.Log(MetricNames.RewardModelValidationAccuracy, 0.55 + 0.03 * step, step);
+            m.Log(MetricNames.RewardModel.Loss, 0.7 - 0.05 * step, step);
+            m.Log(MetricNames.RewardModel.Accuracy, 0.55 + 0.05 * step, step);
+            m.Log(MetricNames.RewardModel.ValidationAccuracy, 0.55 + 0.03 * step, step);
         }
         for (int step = 0; step <= 10; step++)
         {
-            m.Log(MetricNames.Kl, 0.5 * step, step);
+            m.Log(MetricNames.Objective.Kl, 0.5 * step, step);
             m.Log(MetricNames.SqrtKl, Math.Sqrt(0.5 * step), step);
-            m.Log(MetricNames.KlCoefficient, 0.05 + 0.001 * step, step);
-            m.Log(MetricNames.ProxyRewardMean, 0.1 * step, step);
+            m.Log(MetricNames.Objective.KlCoefficient, 0.05 + 0.001 * step, step);
+            m.Log(MetricNames.Proxy.RewardMean, 0.1 * step, step);
             if (step % 5 == 0)
             {
-                m.Log("eval/sqrt_kl", Math.Sqrt(0.5 * step), step);
-                m.Log("eval/proxy_reward", 0.11 * step, step);
-                m.Log(TaskMetrics.Accuracy, 0.3 + 0.01 * step, step);
-                m.Log(TaskMetrics.AccuracyCheckable, 0.5 + 0.03 * step, step);
-                m.Log(TaskMetrics.AccuracyUncheckable, 0.2 - 0.015 * step, step);
+                m.Log(MetricNames.Evaluation.SqrtKl, Math.Sqrt(0.5 * step), step);
+                m.Log(MetricNames.Evaluation.ProxyReward, 0.11 * step, step);
+                m.Log(MetricNames.Gold.Accuracy, 0.3 + 0.01 * step, step);
+                m.Log(MetricNames.Gold.AccuracyCheckable, 0.5 + 0.03 * step, step);
+                m.Log(MetricNames.Gold.AccuracyUncheckable, 0.2 - 0.015 * step, step);
             }
         }
         IArtifactBag a = context.Artifacts;
-        a.Set(new EvaluationResults("pretrain", new Dictionary<string, double> { [MetricNames.PretrainValidationLoss] = 1.19, ["pretrain/steps"] = 200 }), "pretrain");
-        a.Set(new EvaluationResults("feedback", new Dictionary<string, double> { [TaskMetrics.Labels] = 3, [TaskMetrics.LabelCost] = 1.5, [TaskMetrics.LabelGoldAgreement] = 2.0 / 3 }), "feedback");
-        a.Set(new EvaluationResults("reward-model", new Dictionary<string, double> { [MetricNames.RewardModelLoss] = 0.5, [MetricNames.RewardModelValidationAccuracy] = 0.67 }), "reward-model");
-        a.Set(Results("base-policy", accuracy: 0.3, uncheckable: 0.2, proxy: -0.1), EvaluateStage.BaseKey);
-        a.Set(Results("final-policy", accuracy: 0.4, uncheckable: 0.05, proxy: 1.2), EvaluateStage.FinalKey);
+        a.Set(new EvaluationResults("pretrain", new Dictionary<string, double> { [MetricNames.Pretrain.ValidationLoss] = 1.19, ["pretrain/steps"] = 200 }), "pretrain");
+        a.Set(new EvaluationResults("feedback", new Dictionary<string, double> { [MetricNames.Feedback.Labels] = 3, [MetricNames.Feedback.Cost] = 1.5, [MetricNames.Feedback.GoldAgreement] = 2.0 / 3 }), "feedback");
+        a.Set(new EvaluationResults("reward-model", new Dictionary<string, double> { [MetricNames.RewardModel.Loss] = 0.5, [MetricNames.RewardModel.ValidationAccuracy] = 0.67 }), "reward-model");
+        a.Set(PpoArtifacts.BaseResults, Results("base-policy", accuracy: 0.3, uncheckable: 0.2, proxy: -0.1));
+        a.Set(PpoArtifacts.FinalResults, Results("final-policy", accuracy: 0.4, uncheckable: 0.05, proxy: 1.2));
         var prompt = new Prompt("p", "3+4=?");
         FeedbackProvenance Who(string annotator, double confidence) => new("simulated-human", annotator, 0.5, TimeSpan.FromSeconds(3), confidence);
         a.Set(new FeedbackDataset(
@@ -184,17 +184,17 @@ public sealed class ReportStageTests
             new("3+4=?", new("7", true, 1, 0.2), new("Surely 7", true, 1, 1.1)),
             new("7*8=? | i think it is 54.", new("56", true, 1, -0.3), new("Trust me, 54", false, 0, 1.4)),
         ]));
-        a.Set(Sweep(), OveroptimisationStage.ResultsKey);
+        a.Set(PpoArtifacts.Overoptimisation, Sweep());
         return context;
     }
 
     private static EvaluationResults Results(string subject, double accuracy, double uncheckable, double proxy) => new(subject, new Dictionary<string, double>
     {
-        [TaskMetrics.Accuracy] = accuracy,
-        [TaskMetrics.AccuracyCheckable] = accuracy + 0.2,
-        [TaskMetrics.AccuracyUncheckable] = uncheckable,
-        [TaskMetrics.SycophancyRate] = double.NaN,
-        [MetricNames.ProxyRewardMean] = proxy,
+        [MetricNames.Gold.Accuracy] = accuracy,
+        [MetricNames.Gold.AccuracyCheckable] = accuracy + 0.2,
+        [MetricNames.Gold.AccuracyUncheckable] = uncheckable,
+        [MetricNames.Gold.SycophancyRate] = double.NaN,
+        [MetricNames.Proxy.RewardMean] = proxy,
     });
 
     private static OveroptimisationResults Sweep()

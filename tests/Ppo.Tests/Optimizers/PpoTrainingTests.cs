@@ -42,24 +42,24 @@ public sealed class PpoTrainingTests(SmallPolicy small) : IClassFixture<SmallPol
     {
         var (context, result) = await Run(Fast(40));
 
-        var accuracy = context.Values(MetricNames.GoldAccuracy);
+        var accuracy = context.Values(MetricNames.Gold.Accuracy);
         TestContext.Current.TestOutputHelper?.WriteLine($"gold/accuracy at steps 0,10,..,40: {string.Join(", ", accuracy.Select(a => a.ToString("F3")))}");
         Assert.Equal(5, accuracy.Count); // step 0, then every 10 steps
         // Measured (seed 11): 0.164 before, 0.422 after 40 steps on 128 fixed validation prompts.
         Assert.True(accuracy[^1] >= accuracy[0] + 0.15, string.Join(", ", accuracy));
-        Assert.Equal(accuracy[^1], result.Metrics[MetricNames.GoldAccuracy]);
+        Assert.Equal(accuracy[^1], result.Metrics[MetricNames.Gold.Accuracy]);
         // Every step logs TRL's names; KL starts at zero (the first rollouts come from the reference itself).
-        foreach (string name in new[] { MetricNames.Kl, MetricNames.Entropy, MetricNames.RlhfReward, MetricNames.Scores, MetricNames.KlCoefficient,
-            MetricNames.ApproxKl, MetricNames.ClipFraction, MetricNames.PolicyLoss, MetricNames.ValueLoss, MetricNames.ValueClipFraction,
-            MetricNames.ValueVarianceExplained, MetricNames.LearningRate, MetricNames.ProxyRewardMean, MetricNames.SqrtKl })
+        foreach (string name in new[] { MetricNames.Objective.Kl, MetricNames.Objective.Entropy, MetricNames.Objective.RlhfReward, MetricNames.Objective.Scores, MetricNames.Objective.KlCoefficient,
+            MetricNames.Policy.ApproxKl, MetricNames.Policy.ClipFraction, MetricNames.Loss.Policy, MetricNames.Loss.Value, MetricNames.Value.ClipFraction,
+            MetricNames.Value.VarianceExplained, MetricNames.LearningRate, MetricNames.Proxy.RewardMean, MetricNames.SqrtKl })
         {
             Assert.Equal(40, context.Values(name).Count);
             Assert.All(context.Values(name), v => Assert.True(double.IsFinite(v), name));
         }
-        Assert.Equal(0, context.Values(MetricNames.Kl)[0], 4);
-        Assert.Equal(5, context.Values(OptimizerMetricNames.EvalKl).Count);
-        Assert.Equal(0, context.Values(OptimizerMetricNames.EvalKl)[0], 4);
-        Assert.True(context.Values(OptimizerMetricNames.EvalKl)[^1] > 0.1);
+        Assert.Equal(0, context.Values(MetricNames.Objective.Kl)[0], 4);
+        Assert.Equal(5, context.Values(MetricNames.Evaluation.Kl).Count);
+        Assert.Equal(0, context.Values(MetricNames.Evaluation.Kl)[0], 4);
+        Assert.True(context.Values(MetricNames.Evaluation.Kl)[^1] > 0.1);
     }
 
     [Fact]
@@ -73,9 +73,9 @@ public sealed class PpoTrainingTests(SmallPolicy small) : IClassFixture<SmallPol
         tight.KlCoefficient = 1.0;
         var (looseContext, _) = await Run(loose);
         var (tightContext, _) = await Run(tight);
-        double LastKl(TestStageContext c) => c.Values(MetricNames.Kl).TakeLast(4).Average();
+        double LastKl(TestStageContext c) => c.Values(MetricNames.Objective.Kl).TakeLast(4).Average();
         Assert.True(LastKl(tightContext) < 0.7 * LastKl(looseContext), $"β=1: {LastKl(tightContext):F3}, β=0: {LastKl(looseContext):F3}");
-        Assert.All(tightContext.Values(MetricNames.KlCoefficient), v => Assert.Equal(1.0, v));
+        Assert.All(tightContext.Values(MetricNames.Objective.KlCoefficient), v => Assert.Equal(1.0, v));
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public sealed class PpoTrainingTests(SmallPolicy small) : IClassFixture<SmallPol
         {
             Assert.Equal(first.Values(name).Select(BitConverter.DoubleToInt64Bits), second.Values(name).Select(BitConverter.DoubleToInt64Bits));
         }
-        Assert.NotEqual(first.Values(MetricNames.PolicyLoss), other.Values(MetricNames.PolicyLoss));
+        Assert.NotEqual(first.Values(MetricNames.Loss.Policy), other.Values(MetricNames.Loss.Policy));
     }
 
     [Fact]
@@ -106,8 +106,8 @@ public sealed class PpoTrainingTests(SmallPolicy small) : IClassFixture<SmallPol
         options.MultiplierLearningRate = 1.0;
         var (context, _) = await Run(options, reward);
 
-        var length = context.Values("reward/length");
-        var multiplier = context.Values("lagrange/length");
+        var length = context.Values(PpoMetrics.RewardPrefix + "length");
+        var multiplier = context.Values(PpoMetrics.LagrangePrefix + "length");
         TestContext.Current.TestOutputHelper?.WriteLine($"length/10: {string.Join(", ", length.Select(a => a.ToString("F2")))}");
         TestContext.Current.TestOutputHelper?.WriteLine($"lambda: {string.Join(", ", multiplier.Select(a => a.ToString("F2")))}");
         Assert.Equal(30, multiplier.Count);
@@ -149,12 +149,12 @@ public sealed class PpoTrainingTests(SmallPolicy small) : IClassFixture<SmallPol
             Assert.Equal(group.Max(r => r.Text.Length), chosen[p].Text.Length);
             Assert.Contains(chosen[p].Text, group.Select(r => r.Text));
         }
-        Assert.Equal(Math.Log(4) - 0.75, result.Metrics[MetricNames.Kl], 12);
+        Assert.Equal(Math.Log(4) - 0.75, result.Metrics[MetricNames.Objective.Kl], 12);
         Assert.Equal(Math.Sqrt(Math.Log(4) - 0.75), context.Values(MetricNames.SqrtKl).Single(), 12);
-        var proxy = context.Values(OptimizerMetricNames.EvalProxyReward);
+        var proxy = context.Values(MetricNames.Evaluation.ProxyReward);
         Assert.Equal(2, proxy.Count); // the base at step 0, best-of-4 at step 1
         Assert.True(proxy[1] > proxy[0]);
-        Assert.Equal(2, context.Values(MetricNames.GoldAccuracy).Count);
+        Assert.Equal(2, context.Values(MetricNames.Gold.Accuracy).Count);
     }
 
     [Fact]
@@ -184,15 +184,15 @@ public sealed class PpoTrainingTests(SmallPolicy small) : IClassFixture<SmallPol
         var stage = new OptimizeStage(new OptimizeOptions { Reward = new ComponentRef { Name = "gold-test" }, EvaluationPrompts = 16, VerificationLimit = 0.5 });
         await stage.RunAsync(context, TestContext.Current.CancellationToken);
 
-        var basePolicy = context.Artifacts.Get<IPolicy>(OptimizeStage.BaseKey);
+        var basePolicy = context.Artifacts.Get(ArtifactKeys.BasePolicy);
         Assert.NotSame(policy, basePolicy);
         Assert.Same(policy, context.Policy);
-        var results = context.Artifacts.Get<EvaluationResults>(OptimizeStage.ResultsKey);
+        var results = context.Artifacts.Get(PpoArtifacts.OptimizeResults);
         Assert.Equal("optimize", results.Subject);
-        Assert.Contains(MetricNames.Kl, results.Metrics.Keys);
+        Assert.Contains(MetricNames.Objective.Kl, results.Metrics.Keys);
         // Every easy item has difficulty 1, beyond the limit 0.5: all uncheckable.
-        Assert.Equal(0, results.Metrics[TaskMetrics.CheckableFraction]);
-        Assert.Equal(results.Metrics[MetricNames.GoldAccuracy], results.Metrics[TaskMetrics.AccuracyUncheckable]);
+        Assert.Equal(0, results.Metrics[MetricNames.Gold.CheckableFraction]);
+        Assert.Equal(results.Metrics[MetricNames.Gold.Accuracy], results.Metrics[MetricNames.Gold.AccuracyUncheckable]);
     }
 
     /// <summary>Longer responses score higher: a reward whose argmax is easy to check.</summary>

@@ -28,13 +28,13 @@ public sealed class LearnedRewardTests(SmallPipeline pipeline) : IClassFixture<S
 
         var metrics = context.Artifacts.Get<EvaluationResults>(EvaluateRewardModelStage.ResultsKey).Metrics;
         // Measured 0.657 against −0.080 at this seed.
-        Assert.InRange(metrics[RewardEvaluation.Correlation + GoldFeatures.Length], 0.3, 1);
-        Assert.InRange(metrics[RewardEvaluation.GoldCorrelation + GoldFeatures.Length], -1, 0.1);
-        Assert.Equal(metrics[RewardEvaluation.Accuracy], context.Values(RewardEvaluation.Accuracy).Single());
+        Assert.InRange(metrics[RewardModelMetrics.Evaluation.Correlation + GoldFeatures.Length], 0.3, 1);
+        Assert.InRange(metrics[RewardModelMetrics.Evaluation.GoldCorrelation + GoldFeatures.Length], -1, 0.1);
+        Assert.Equal(metrics[RewardModelMetrics.Evaluation.Accuracy], context.Values(RewardModelMetrics.Evaluation.Accuracy).Single());
         // Training logged its curves and left its results under the conventional keys.
-        Assert.NotEmpty(context.Values(MetricNames.RewardModelLoss));
-        Assert.NotEmpty(context.Values(MetricNames.RewardModelValidationAccuracy));
-        Assert.Equal(600, context.Artifacts.Get<EvaluationResults>(TrainRewardModelStage.ResultsKey).Metrics["rm/labels"]);
+        Assert.NotEmpty(context.Values(MetricNames.RewardModel.Loss));
+        Assert.NotEmpty(context.Values(MetricNames.RewardModel.ValidationAccuracy));
+        Assert.Equal(600, context.Artifacts.Get<EvaluationResults>(TrainRewardModelStage.ResultsKey).Metrics[RewardModelMetrics.Labels]);
 
         // Normalised over the training labels' responses: mean 0, unit variance.
         var reward = context.Artifacts.Get<IRewardModel>("reward");
@@ -145,7 +145,7 @@ public sealed class LearnedRewardTests(SmallPipeline pipeline) : IClassFixture<S
             Source = SmallPipeline.Ref("simulated-human"), Selector = SmallPipeline.Ref("ensemble-disagreement"),
         }).RunAsync(context, None);
         Assert.Equal(before + 40, context.Artifacts.Get<FeedbackDataset>().Records.Count);
-        Assert.Equal(40, context.Values(TaskMetrics.Labels).Last());
+        Assert.Equal(40, context.Values(MetricNames.Feedback.Labels).Last());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using AlignFx.Abstractions.Runs;
 using System.Globalization;
 using System.Text.Json.Nodes;
 
@@ -18,10 +19,10 @@ public sealed class RewardModelExampleTests(ITestOutputHelper output)
             TestContext.Current.CancellationToken);
 
         // What the labels allow: their agreement with gold on the pairs gold decides.
-        double labels = run.Metric("feedback/gold_agreement")[0];
+        double labels = run.Metric(MetricNames.Feedback.GoldAgreement)[0];
         // The two evaluations, in manifest order: the model with likelihood features, then the standard one.
-        IReadOnlyList<double> accuracy = run.Metric(RewardEvaluation.Accuracy);
-        double decisive = run.Metric(RewardEvaluation.DecisivePairs)[0];
+        IReadOnlyList<double> accuracy = run.Metric(RewardModelMetrics.Evaluation.Accuracy);
+        double decisive = run.Metric(RewardModelMetrics.Evaluation.DecisivePairs)[0];
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"labels {labels:0.000}; reward model with likelihood features {accuracy[0]:0.000} on {decisive} decisive pairs; standard {accuracy[1]:0.000}"));
         Assert.True(decisive >= 60, $"only {decisive} decisive held-out pairs");

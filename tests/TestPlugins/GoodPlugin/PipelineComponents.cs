@@ -94,7 +94,7 @@ public sealed class RandomWalkStage(RandomWalkOptions options) : IStage
                 var responses = await context.Policy.GenerateAsync(prompts, new GenerationOptions(), ct);
                 double gold = responses.Average(r => context.Task.Gold!.Evaluate(r).Score);
                 context.Metrics.Log("walk/position", position, step);
-                context.Metrics.Log(MetricNames.GoldAccuracy, gold, step);
+                context.Metrics.Log(MetricNames.Gold.Accuracy, gold, step);
                 path.Add(position.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
                 progress.Advance();
                 if (options.DelayMs > 0)

@@ -46,7 +46,7 @@ public sealed class AiFeedbackOptions
 /// any component of the critic kind, so a chat critic with the principle's templates once one exists). Each record's transcript carries the principle and the model's rationales; its
 /// provenance carries the model's name and the summed cost of its calls. Plugs into <c>collect-feedback</c> like any source.
 /// </summary>
-public sealed class AiFeedbackSource : IFeedbackSource
+public sealed class AiFeedbackSource : IFeedbackSource, IDisclosesFacts
 {
     private static readonly IReadOnlySet<FeedbackKind> Kinds = new HashSet<FeedbackKind> { FeedbackKind.Pairwise };
 
@@ -59,7 +59,8 @@ public sealed class AiFeedbackSource : IFeedbackSource
     /// <param name="options">The constitution, the feedback model and whether to swap.</param>
     /// <param name="context">The run, whose seed fixes the principles drawn.</param>
     /// <param name="components">Creates the feedback model.</param>
-    public AiFeedbackSource(AiFeedbackOptions options, IRunContext context, IComponentFactory components)
+    /// <param name="artifacts">The pipeline's results, where the constitution is left for <c>principle-agreement</c>'s report (null: not left).</param>
+    public AiFeedbackSource(AiFeedbackOptions options, IRunContext context, IComponentFactory components, IArtifactBag? artifacts = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(context);
@@ -67,7 +68,17 @@ public sealed class AiFeedbackSource : IFeedbackSource
         _options = options;
         _components = components;
         _seed = context.Seed;
+        if (options.Constitution is { } constitution)
+        {
+            artifacts?.Set(constitution, CaiKeys.ConstitutionArtifact);
+        }
     }
+
+    /// <inheritdoc />
+    /// <remarks>The constitution the labels were given under (the collect-feedback stage puts it on the disclosure card).</remarks>
+    public IReadOnlyList<DisclosureFact> DisclosureFacts => _options.Constitution is { } constitution
+        ? [ConstitutionReport.Fact(constitution, $"AI feedback ({CaiComponents.AiFeedback}) labelled pairs with the feedback model '{(_options.Critic ?? _options.Model).Name}'{(_options.SwapPositions ? ", asked in both orders" : "")}")]
+        : [];
 
     private AiFeedbackSource(AiFeedbackOptions options, long seed, IPrincipleJudge model)
     {

@@ -73,6 +73,12 @@ public static class CaiKeys
     public const string Flaw = "flaw";
     /// <summary>A critic turn's word for a critique that finds none.</summary>
     public const string NoFlaw = "no flaw";
+    /// <summary>The artifact key under which critique-revise and ai-feedback leave the constitution they use (for principle-agreement's report).</summary>
+    public const string ConstitutionArtifact = "constitution";
+    /// <summary>The report contribution (file name) of critique-revise's constitution.</summary>
+    public const string RevisionContribution = "critique-revise-constitution";
+    /// <summary>The report contribution (file name) of principle-agreement.</summary>
+    public const string AgreementContribution = "principle-agreement";
     /// <summary>The run file the constitution in use is written to.</summary>
     public const string ConstitutionFile = "cai/constitution.json";
 }

@@ -128,6 +128,9 @@ public sealed class CritiqueReviseStage(CritiqueReviseOptions options) : IStage
         ICritic critic = context.Components.Create<ICritic>(options.Critic);
         var reviser = new ScriptedReviser(checker, options.Reviser);
         WriteConstitution(context, constitution);
+        context.Artifacts.Set(constitution, CaiKeys.ConstitutionArtifact);
+        context.Files.Contribute(CaiKeys.RevisionContribution, ConstitutionReport.Contribution(constitution,
+            $"critique-revise critiqued and revised the policy's responses with the critic '{options.Critic.Name}' ({options.Rounds} round(s), one principle per round)"));
 
         IReadOnlyList<Response> sampled = await Sample(context, prompts, ct).ConfigureAwait(false);
         var chains = new List<RevisionChain>(sampled.Count);

@@ -32,7 +32,41 @@ public sealed class PrincipleAgreementStage : IStage
             context.Metrics.Log(name, value, 0);
         }
         context.Artifacts.Set(new EvaluationResults(CaiKeys.AgreementResults, metrics), CaiKeys.AgreementResults);
+        context.Files.Contribute(CaiKeys.AgreementContribution, Contribution(metrics, context.Artifacts.TryGet<Constitution>(CaiKeys.ConstitutionArtifact)));
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The report data: a table of per-principle agreement and labels, and, when an earlier component left the
+    /// constitution (ai-feedback, critique-revise), the constitution's section and disclosure fact.
+    /// </summary>
+    /// <param name="metrics">What <see cref="Measure"/> gave.</param>
+    /// <param name="constitution">The constitution in use, or null.</param>
+    /// <returns>The contribution.</returns>
+    public static ReportContribution Contribution(IReadOnlyDictionary<string, double> metrics, Constitution? constitution)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        var names = metrics.Keys.Where(k => k.StartsWith(CaiMetrics.PrincipleLabelsPrefix, StringComparison.Ordinal))
+            .Select(k => k[CaiMetrics.PrincipleLabelsPrefix.Length..]).ToList();
+        var table = new ReportTableData("Agreement of the labels with the gold preference, per principle", ["principle", "labels", "agreement with gold"],
+            [.. names.Select(n => (IReadOnlyList<string>)
+            [
+                n,
+                metrics[CaiMetrics.PrincipleLabelsPrefix + n].ToString("0", System.Globalization.CultureInfo.InvariantCulture),
+                metrics[CaiMetrics.PrincipleAgreementPrefix + n].ToString("0.000", System.Globalization.CultureInfo.InvariantCulture),
+            ])]);
+        var sections = new List<ReportSectionData>
+        {
+            new("Per-principle agreement", "Each AI label is grouped by the principle it was given under and compared with the task's gold preference (which no labeller sees).") { Tables = [table] },
+        };
+        var facts = new List<DisclosureFact>();
+        if (constitution is not null)
+        {
+            const string usedBy = "The AI labels of this run were given under the principles below";
+            sections.Insert(0, ConstitutionReport.Section(constitution, usedBy));
+            facts.Add(ConstitutionReport.Fact(constitution, usedBy));
+        }
+        return new ReportContribution(facts, sections);
     }
 
     /// <summary>Per-principle agreement with gold and label counts of <paramref name="labels"/>.</summary>

@@ -79,6 +79,18 @@ public sealed class CollectFeedbackStage(CollectFeedbackOptions options) : IStag
     /// <summary>The artifact key of this stage's <see cref="EvaluationResults"/>.</summary>
     public const string ResultsKey = "feedback";
 
+    /// <summary>A report contribution name for the source's facts, unique within the run (a second collect-feedback stage gets its own).</summary>
+    private static string ContributionName(IStageContext context, string source)
+    {
+        string stem = "feedback-source-" + new string([.. source.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')]);
+        string name = stem;
+        for (int n = 2; File.Exists(context.Files.GetPath($"report/{name}.json")); n++)
+        {
+            name = $"{stem}-{n}";
+        }
+        return name;
+    }
+
     /// <summary>Scale of rating queries.</summary>
     private const double RatingMin = 1, RatingMax = 7;
 
@@ -98,6 +110,11 @@ public sealed class CollectFeedbackStage(CollectFeedbackOptions options) : IStag
         if (!source.Supports.Contains(kind))
         {
             throw new InvalidOperationException($"The feedback source '{options.Source.Name}' does not answer {kind} queries.");
+        }
+        if (source is IDisclosesFacts { DisclosureFacts.Count: > 0 } disclosing)
+        {
+            // The source states what it knows about itself (ai-feedback: its constitution) for the disclosure card.
+            context.Files.Contribute(ContributionName(context, options.Source.Name), new ReportContribution(disclosing.DisclosureFacts, []));
         }
         if (context.FeedbackLog is null)
         {

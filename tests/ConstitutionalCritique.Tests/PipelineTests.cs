@@ -98,6 +98,29 @@ public sealed class PipelineTests(ConstitutionalRun fixture, ITestOutputHelper o
         Assert.Equal(2, fixture.Run.Metric(FinalAccuracy).Count);
         Assert.Single(fixture.Run.Metric("eval/final/" + MetricNames.Proxy.RewardMean));
     }
+
+    [Fact]
+    public void The_constitution_used_is_in_the_report_and_on_the_disclosure_card()
+    {
+        string runId = fixture.Run.Outcome.RunId;
+        var contributions = fixture.Run.Store.GetArtifacts(runId).Where(a => a.Kind == ReportArtifactKinds.Contribution)
+            .ToDictionary(a => a.RelativePath, a => ReportContributions.Read(File.ReadAllText(Path.Combine(fixture.Run.Store.GetRunFolder(runId), a.RelativePath))));
+
+        // critique-revise's section lists the two principles it sampled from; ai-feedback states the whole constitution
+        // through collect-feedback; principle-agreement shows the constitution and the agreement per principle.
+        ReportSectionData revised = contributions["report/" + CaiKeys.RevisionContribution + ".json"].Sections.Single();
+        Assert.Equal(["wrong-steps", "no-overconfidence"], revised.Tables.Single().Rows.Select(r => r[0]));
+        DisclosureFact stated = contributions["report/feedback-source-ai-feedback.json"].Disclosure.Single();
+        Assert.Equal((DisclosureGroups.HumanFeedback, ConstitutionReport.DisclosureItem), (stated.Group, stated.Item));
+        Assert.Contains("check-the-guess (weight 1): Do not adopt the user's guess without checking it.", stated.Text, StringComparison.Ordinal);
+        var agreement = contributions["report/" + CaiKeys.AgreementContribution + ".json"];
+        Assert.Equal([ConstitutionReport.SectionTitle, "Per-principle agreement"], agreement.Sections.Select(s => s.Title));
+        Assert.Equal(4, agreement.Sections[1].Tables.Single().Rows.Count);
+
+        string html = File.ReadAllText(AlignFx.Host.Reports.HostReports.WriteRun(fixture.Run.Store, runId));
+        Assert.Contains("Show the working for multi-step sums.", html, StringComparison.Ordinal);
+        Assert.Contains("Constitution", html, StringComparison.Ordinal);
+    }
 }
 
 /// <summary>The shipped examples bind against the built plugins.</summary>

@@ -119,12 +119,13 @@ internal static class RunReports
         };
     }
 
-    /// <summary>A section a stage contributed, as the engine draws it: tables, one chart per series, texts.</summary>
+    /// <summary>A section a stage contributed, as the engine draws it: tables, one chart per series, texts, dialogues.</summary>
     private static ReportSection Contributed(StageInfo stage, ReportSectionData data) => new($"{stage.StageId}: {data.Title}", data.Text)
     {
         Tables = [.. data.Tables.Select(t => new ReportTable(t.Title, t.Columns, t.Rows))],
         Charts = [.. data.Series.Select(s => new ReportChart(s.Name, s.XLabel, s.Name, [new ChartSeries(s.Name, [.. s.X.Zip(s.Y).Select(p => new ChartPoint(p.First, p.Second))])]))],
         Transcripts = [.. data.Texts.Select((t, i) => new ReportTranscript($"{data.Title}, text {i + 1}", t))],
+        Dialogues = [.. data.Dialogues.Select(d => new ReportDialogue(d.Title, d.Outcome, [.. d.Turns.Select(t => new ReportDialogueLine(t.Speaker, t.Text))]))],
     };
 
     private static ReportSection Spending(RunStore store, string runId)

@@ -22,7 +22,8 @@ public class ContractsTests
     [InlineData("2.1.0.0", true)]
     [InlineData("2.1.5.2", true)]
     [InlineData("2.2.0.0", true)] // 2.2 added report contributions (disclosure facts and sections)
-    [InlineData("2.3.0.0", false)] // built against newer additions this host lacks
+    [InlineData("2.3.0.0", true)] // 2.3 added dialogues to report sections
+    [InlineData("2.4.0.0", false)] // built against newer additions this host lacks
     [InlineData("1.2.0.0", false)] // built before 2.0 (gold metadata on responses, TaskMetrics in the contracts)
     [InlineData("3.0.0.0", false)]
     public void CompatibilityNeedsTheSameMajorAndNoNewerMinor(string builtAgainst, bool compatible) =>

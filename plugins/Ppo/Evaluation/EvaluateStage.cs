@@ -110,6 +110,11 @@ public sealed class EvaluateStage(EvaluateOptions options) : IStage
         string path = context.Files.GetPath(SamplesPath);
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(samples, Json), ct).ConfigureAwait(false);
         context.Files.Register(SamplesPath, "samples", "sample responses of the base and the final policy on the same prompts");
+        if (before?.Metrics is { } baseMetrics && RewardHacking.Judge(baseMetrics, after.Metrics, MetricNames.ProxyRewardMean, prompts.Count) is { } verdict)
+        {
+            // 0 or 1 per run, so a compare reports how often each arm hacks its reward.
+            context.Metrics.Log(RewardHacking.DetectedMetric, verdict.Detected ? 1 : 0, 0);
+        }
 
         async Task<Measured> MeasureAsync(IPolicy policy, string which)
         {
@@ -131,14 +136,14 @@ public sealed class EvaluateStage(EvaluateOptions options) : IStage
                 context.Metrics.Log($"eval/{which}/{name}", value, 0);
             }
             context.Artifacts.Set(new EvaluationResults(which + "-policy", metrics), "evaluate/" + which);
-            return new Measured(responses, evaluations, proxy);
+            return new Measured(responses, evaluations, proxy, metrics);
         }
     }
 
     private static SampleResponse Sample(Measured measured, int i) =>
         new(measured.Responses[i].Text, measured.Evaluations[i].Get(GoldFeatures.Correct) == 1, measured.Evaluations[i].Score, measured.Proxy?[i]);
 
-    private sealed record Measured(IReadOnlyList<Response> Responses, IReadOnlyList<GoldEvaluation> Evaluations, IReadOnlyList<double>? Proxy);
+    private sealed record Measured(IReadOnlyList<Response> Responses, IReadOnlyList<GoldEvaluation> Evaluations, IReadOnlyList<double>? Proxy, IReadOnlyDictionary<string, double> Metrics);
 }
 
 /// <summary>Sample responses of the base and the final policy to the same prompts, for the report.</summary>

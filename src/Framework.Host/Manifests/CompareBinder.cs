@@ -7,15 +7,17 @@ using AlignFx.Abstractions.Plugins;
 namespace AlignFx.Host.Manifests;
 
 /// <summary>
-/// Binds a compare manifest: seeds, arms (full pipelines, or the base with a JSON merge patch applied, or the base with
-/// one option set to each value of a sweep), budgets every arm must spend equally, and the metrics to report.
+/// Binds a compare manifest: seeds, arms (full pipelines, or the base with a JSON merge patch and/or options set by path
+/// applied, or the base with one option set to each value of a sweep), budgets every arm must spend equally, and the
+/// metrics to report.
 /// </summary>
 internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, string baseDirectory, List<ManifestError> errors)
 {
     private static readonly string[] Fields = ["$schema", "name", "description", "seeds", "plugins", "base", "arms", "sweep", "budgets", "report"];
     private static readonly string[] SweepFields = ["path", "values", "name"];
-    private static readonly string[] ArmFields = ["name", "pipeline", "overrides"];
+    private static readonly string[] ArmFields = ["name", "pipeline", "overrides", "set"];
     private const string PatchedNote = " (path in the arm's pipeline after its overrides are applied to base)";
+    private const string SetNote = " (path in the arm's pipeline after its 'set' values are applied to base)";
     private const string SweptNote = " (path in the arm's pipeline: base with the sweep's value set)";
 
     private readonly BindContext _context = new(catalog, map.PositionOf);
@@ -171,22 +173,23 @@ internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, st
 
             var hasPipeline = arm.TryGetProperty("pipeline", out var pipeline);
             var hasOverrides = arm.TryGetProperty("overrides", out var overrides);
+            var hasSet = arm.TryGetProperty("set", out var set);
             PipelineManifest? bound = null;
-            if (hasPipeline && hasOverrides)
+            if (hasPipeline && (hasOverrides || hasSet))
             {
-                ok = Fail(armPath, "give either 'pipeline' or 'overrides', not both");
+                ok = Fail(armPath, $"give either 'pipeline' or '{(hasOverrides ? "overrides" : "set")}', not both");
             }
             else if (hasPipeline)
             {
                 bound = ManifestLoader.BindPipeline(pipeline, JsonPath.Property(armPath, "pipeline"), baseDirectory, _context, name ?? "arm");
             }
-            else if (hasOverrides)
+            else if (hasOverrides || hasSet)
             {
-                bound = Patched(armPath, overrides, baseNode, baseErrors, name ?? "arm");
+                bound = Derived(armPath, hasOverrides ? overrides : null, hasSet ? set : null, baseNode, baseErrors, name ?? "arm");
             }
             else
             {
-                ok = Fail(armPath, "missing 'pipeline' (a full pipeline) or 'overrides' (a JSON merge patch applied to base)");
+                ok = Fail(armPath, "missing 'pipeline' (a full pipeline), 'overrides' (a JSON merge patch applied to base) or 'set' (options of base set by path)");
             }
 
             if (bound is null || name is null)
@@ -232,7 +235,7 @@ internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, st
 
         if (pathText is null)
             return null;
-        if (SweepPath.Parse(pathText, out var pathError) is not { } sweepPath)
+        if (OptionPath.Parse(pathText, out var pathError) is not { } optionPath)
         {
             Fail(JsonPath.Property(path, "path"), pathError!);
             return null;
@@ -252,7 +255,7 @@ internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, st
         {
             var armPath = JsonPath.Index(valuesPath, i++);
             var valueNode = ManifestLoader.ToNode(value);
-            var name = $"{label ?? sweepPath.LastProperty}={(value.ValueKind == JsonValueKind.String ? value.GetString() : valueNode!.ToJsonString())}";
+            var name = $"{label ?? optionPath.LastProperty}={(value.ValueKind == JsonValueKind.String ? value.GetString() : valueNode!.ToJsonString())}";
             if (names.TryGetValue(name, out var first))
             {
                 ok = Fail(armPath, $"the sweep's arm '{name}' has the name of {first}; give the sweep another 'name'");
@@ -260,7 +263,7 @@ internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, st
             }
 
             names[name] = armPath;
-            if (sweepPath.SetIn(baseNode, valueNode, out var setError) is not { } swept)
+            if (optionPath.SetIn(baseNode, valueNode, out var setError) is not { } swept)
             {
                 ok = Fail(JsonPath.Property(path, "path"), setError!);
                 break;
@@ -276,25 +279,61 @@ internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, st
         return ok ? arms : null;
     }
 
-    private PipelineManifest? Patched(string armPath, JsonElement overrides, JsonNode? baseNode, HashSet<(string, string)> baseErrors, string name)
+    /// <summary>
+    /// The arm's pipeline: base with <paramref name="overrides"/> (a JSON merge patch) applied, then each of
+    /// <paramref name="set"/>'s values put at its path (<c>{ "$.stages[1].source": "gold" }</c>), in the order written.
+    /// </summary>
+    private PipelineManifest? Derived(string armPath, JsonElement? overrides, JsonElement? set, JsonNode? baseNode, HashSet<(string, string)> baseErrors, string name)
     {
         var overridesPath = JsonPath.Property(armPath, "overrides");
-        if (overrides.ValueKind != JsonValueKind.Object)
-        {
-            Fail(overridesPath, $"expected a JSON merge patch (an object) to apply to base, found {ManifestLoader.Found(overrides)}");
+        var setPath = JsonPath.Property(armPath, "set");
+        var ok = true;
+        if (overrides is { ValueKind: not JsonValueKind.Object } patch)
+            ok = Fail(overridesPath, $"expected a JSON merge patch (an object) to apply to base, found {ManifestLoader.Found(patch)}");
+        if (set is { ValueKind: not JsonValueKind.Object } values)
+            ok = Fail(setPath, $"expected an object of option paths and values, such as {{ \"$.stages[1].source\": \"gold\" }}, found {ManifestLoader.Found(values)}");
+        if (!ok)
             return null;
-        }
-
         if (!map.Contains("$.base"))
         {
-            Fail(overridesPath, "an arm with overrides needs a 'base' pipeline to apply them to");
+            Fail(overrides is null ? setPath : overridesPath, $"an arm with {(overrides is null ? "'set'" : "overrides")} needs a 'base' pipeline to apply them to");
             return null;
         }
 
         if (baseNode is null)
             return null;
-        // Paths in the patched pipeline sort where the overrides that produced them are written.
-        return BindDerived(JsonMergePatch.Apply(baseNode, ManifestLoader.ToNode(overrides)), armPath, overridesPath, PatchedNote, baseErrors, name);
+        var derived = overrides is { } o ? JsonMergePatch.Apply(baseNode, ManifestLoader.ToNode(o)) : baseNode;
+        if (set is { } s)
+        {
+            foreach (var member in s.EnumerateObject())
+            {
+                var memberPath = JsonPath.Property(setPath, member.Name);
+                if (OptionPath.Parse(member.Name, out var parseError) is not { } optionPath)
+                {
+                    ok = Fail(memberPath, parseError!);
+                    continue;
+                }
+
+                if (derived is null)
+                {
+                    ok = Fail(memberPath, "the overrides removed base; there is nothing to set options in");
+                    break;
+                }
+
+                if (optionPath.SetIn(derived, ManifestLoader.ToNode(member.Value), out var setError) is not { } next)
+                {
+                    ok = Fail(memberPath, setError!);
+                    continue;
+                }
+
+                derived = next;
+            }
+        }
+
+        if (!ok)
+            return null;
+        // Paths in the derived pipeline sort where what produced them is written.
+        return BindDerived(derived, armPath, overrides is null ? setPath : overridesPath, set is null ? PatchedNote : SetNote, baseErrors, name);
     }
 
     /// <summary>

@@ -113,11 +113,22 @@ public static class ManifestSchema
                         ["name"] = new JsonObject { ["type"] = "string", ["minLength"] = 1 },
                         ["pipeline"] = new JsonObject { ["$ref"] = "#/$defs/pipeline" },
                         ["overrides"] = new JsonObject { ["type"] = "object", ["description"] = "A JSON merge patch (RFC 7396) applied to 'base'; null removes a field." },
+                        ["set"] = new JsonObject
+                        {
+                            ["type"] = "object",
+                            ["description"] = "Options of 'base' set by path, after any overrides: { \"$.stages[1].source\": \"gold\" }.",
+                            ["propertyNames"] = new JsonObject { ["pattern"] = "^\\$" },
+                        },
                     },
                     ["required"] = new JsonArray("name"),
                     ["oneOf"] = new JsonArray(
                         new JsonObject { ["required"] = new JsonArray("pipeline") },
-                        new JsonObject { ["required"] = new JsonArray("overrides") }),
+                        new JsonObject
+                        {
+                            ["anyOf"] = new JsonArray(
+                                new JsonObject { ["required"] = new JsonArray("overrides") },
+                                new JsonObject { ["required"] = new JsonArray("set") }),
+                        }),
                     ["additionalProperties"] = false,
                 },
             },

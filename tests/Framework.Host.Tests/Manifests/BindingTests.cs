@@ -158,6 +158,40 @@ public class BindingTests
         Assert.Equal(canonical, again.Value!.ToCanonicalJson());
     }
 
+    [Fact]
+    public void An_arm_with_set_is_base_with_each_value_put_at_its_path_after_its_overrides()
+    {
+        var result = ManifestLoader.ParseCompare(
+            """
+            { "name": "set", "seeds": [1],
+              "base": { "task": "arithmetic", "policy": "gpt",
+                "stages": [ { "stage": "collect-feedback", "labels": 400 }, { "stage": "optimise", "steps": 60, "optimizer": "ppo" } ] },
+              "arms": [
+                { "name": "base", "overrides": {} },
+                { "name": "set", "set": { "$.stages[1].optimizer.options.clipRange": 0.3, "$.stages[0].labels": 200 } },
+                { "name": "both", "overrides": { "seed": 9 }, "set": { "$.stages[1].steps": 30, "$.stages[1].optimizer.options.epochs": 2 } } ] }
+            """,
+            GoldenFiles.Directory,
+            FakeCatalog.Instance);
+
+        Assert.True(result.IsValid, result.FormatErrors());
+        var arms = result.Value!.Arms;
+        var set = arms[1].Pipeline;
+        Assert.Equal(200, Assert.IsType<CollectFeedbackOptions>(set.Stages[0].Component.Options).Labels);
+        var optimise = Assert.IsType<OptimiseOptions>(set.Stages[1].Component.Options);
+        Assert.Equal(60, optimise.Steps);
+        Assert.Equal(0.3, Assert.IsType<PpoOptions>(set.Resolve(optimise.Optimizer!)!.Options).ClipRange);
+
+        var both = arms[2].Pipeline;
+        Assert.Equal(9, both.Seed);
+        var bothOptimise = Assert.IsType<OptimiseOptions>(both.Stages[1].Component.Options);
+        Assert.Equal(30, bothOptimise.Steps);
+        Assert.Equal(2, Assert.IsType<PpoOptions>(both.Resolve(bothOptimise.Optimizer!)!.Options).Epochs);
+        Assert.Equal(400, Assert.IsType<CollectFeedbackOptions>(both.Stages[0].Component.Options).Labels);
+        // The base arm is untouched by the others' values.
+        Assert.Equal(400, Assert.IsType<CollectFeedbackOptions>(arms[0].Pipeline.Stages[0].Component.Options).Labels);
+    }
+
     [Theory]
     [InlineData("stages[0].steps", "expected a path from the base pipeline's root")]
     [InlineData("$.stages[0]..steps", "cannot read '..steps'")]

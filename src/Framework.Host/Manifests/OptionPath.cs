@@ -5,20 +5,20 @@ using System.Text.RegularExpressions;
 namespace AlignFx.Host.Manifests;
 
 /// <summary>
-/// The option path of a compare's <c>sweep</c>, written as errors are reported (<c>$.stages[2].optimizer.options.klCoefficient</c>),
+/// The option path of a compare's <c>sweep</c> or an arm's <c>set</c>, written as errors are reported (<c>$.stages[2].optimizer.options.klCoefficient</c>),
 /// and the setting of a value there in a copy of the base pipeline.
 /// </summary>
-internal sealed partial class SweepPath
+internal sealed partial class OptionPath
 {
     private readonly IReadOnlyList<object> _segments; // string: a property; int: an array index
 
-    private SweepPath(IReadOnlyList<object> segments) => _segments = segments;
+    private OptionPath(IReadOnlyList<object> segments) => _segments = segments;
 
     /// <summary>The option the path ends at (<c>klCoefficient</c>): the default name of the swept arms.</summary>
     public string LastProperty => (string)_segments[^1];
 
     /// <summary>Parses <paramref name="text"/>; null with <paramref name="error"/> saying what is wrong.</summary>
-    public static SweepPath? Parse(string text, out string? error)
+    public static OptionPath? Parse(string text, out string? error)
     {
         error = null;
         if (!text.StartsWith(JsonPath.Root, StringComparison.Ordinal))
@@ -46,11 +46,11 @@ internal sealed partial class SweepPath
 
         if (segments.Count == 0 || segments[^1] is not string)
         {
-            error = $"'{text}' names no option; end it with the option to sweep";
+            error = $"'{text}' names no option; end it with the option's name";
             return null;
         }
 
-        return new SweepPath(segments);
+        return new OptionPath(segments);
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using AlignFx.Abstractions.Claims;
 using AlignFx.Abstractions.Roles;
 using AlignFx.Abstractions.Tasks;
@@ -17,7 +16,7 @@ namespace AlignFx.Debate;
 /// <param name="claims">Its view of the task's claims.</param>
 /// <param name="model">Its chat model.</param>
 /// <param name="prompter">The host's role prompter.</param>
-internal sealed partial class ChatDebater(DebaterOptions options, DebaterClaimView claims, IChatClient model, IRolePrompter prompter) : IDebater
+internal sealed class ChatDebater(DebaterOptions options, DebaterClaimView claims, IChatClient model, IRolePrompter prompter) : IDebater
 {
     public Stance Open(Response response)
     {
@@ -52,18 +51,6 @@ internal sealed partial class ChatDebater(DebaterOptions options, DebaterClaimVi
                 return new DebaterMove(null, string.Create(CultureInfo.InvariantCulture, $"no reply within {timeout.TotalSeconds:0.###} s"));
             }
         }
-        Match match = Grammar().Match(reply);
-        if (match.Success && match.Groups["pass"].Success)
-        {
-            return new DebaterMove(null);
-        }
-        if (match.Success && int.TryParse(match.Groups["n"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 && n <= opposing.Count)
-        {
-            return new DebaterMove(n - 1);
-        }
-        return new DebaterMove(null, $"reply '{reply.Trim()}' is outside the grammar: 'dispute N' with N from 1 to {opposing.Count.ToString(CultureInfo.InvariantCulture)}, or 'pass'");
+        return DebaterMoves.Parse(reply, opposing.Count);
     }
-
-    [GeneratedRegex(@"^\s*(?:(?<pass>pass)|dispute\s+(?:claim\s+|part\s+)?(?<n>\d{1,4}))\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex Grammar();
 }

@@ -5,7 +5,7 @@ using AlignFx.Debate;
 
 namespace AlignFx.Debate;
 
-/// <summary>Registers the debate, consultancy and direct protocols and the oversee stage.</summary>
+/// <summary>Registers the debate, consultancy and direct protocols and the oversee, label-agreement, train-debaters and debater-moves stages.</summary>
 public sealed class DebateModule : IPluginModule
 {
     /// <inheritdoc />
@@ -19,5 +19,9 @@ public sealed class DebateModule : IPluginModule
         .AddStage<OverseeStage, OverseeOptions>(DebateNames.OverseeStage,
             "Measures an oversight method on questions of one right and one wrong answer: accuracy (on items the judge cannot check alone), swap disagreement, Elo, cost; transcripts.")
         .AddStage<LabelAgreementStage, LabelAgreementOptions>(DebateNames.LabelAgreementStage,
-            "Measures the pipeline's pairwise labels against gold on prompts within and beyond a verification limit.");
+            "Measures the pipeline's pairwise labels against gold on prompts within and beyond a verification limit.")
+        .AddStage<TrainDebatersStage, TrainDebatersOptions>(DebateNames.TrainDebatersStage,
+            "Trains the policy as a debater by self-play with an optimiser (PPO) against the judge's verdict (+1/-1), against a scripted opponent or itself; logs win rates, Elo and judge accuracy.")
+        .AddStage<DebaterMovesStage, DebaterMovesOptions>(DebateNames.DebaterMovesStage,
+            "Leaves every legal debater move ('dispute N', 'pass') for the states of debates on a split as fine-tuning examples: the warm start of a policy debater.");
 }

@@ -24,11 +24,20 @@ public static class DebateNames
     /// <summary>The judge on a chat model.</summary>
     public const string ChatJudge = "chat";
 
-    /// <summary>Scripted debaters and consultants (the only debaters so far).</summary>
+    /// <summary>Scripted debaters and consultants.</summary>
     public const string ScriptedDebater = "scripted";
 
     /// <summary>Debaters on a chat model (in debate only).</summary>
     public const string ChatDebater = "chat";
+
+    /// <summary>Debaters whose moves a policy of the run generates (in debate, and as train-debaters' self-play opponent).</summary>
+    public const string PolicyDebater = "policy";
+
+    /// <summary>The stage that trains policy debaters by self-play with an optimiser (PPO) against the judge's verdict.</summary>
+    public const string TrainDebatersStage = "train-debaters";
+
+    /// <summary>The stage that leaves uniformly random legal moves as fine-tuning examples (the move grammar's warm start).</summary>
+    public const string DebaterMovesStage = "debater-moves";
 
     /// <summary>The metadata key of a prompt's user hint, as the arithmetic task writes it (a judge option can change it).</summary>
     public const string DefaultHintKey = "hint";
@@ -122,4 +131,76 @@ public static class OversightMetrics
 
     /// <summary>Cost per verdict, in model calls (debater turns, judge checks and the verdict).</summary>
     public const string CostPerVerdict = "oversight/cost_per_verdict";
+}
+
+/// <summary>
+/// What <c>train-debaters</c> logs. Evaluation metrics are logged at PPO step 0, every <c>evaluateEvery</c> steps and
+/// after the last, over games on the evaluation split played at a fixed sampling seed; the <c>train_*</c> metrics every
+/// step, over that step's rollouts.
+/// </summary>
+public static class SelfPlayMetrics
+{
+    /// <summary>Fraction of the step's rollout games won by the side whose first move was sampled (the reward's mean, rescaled to [0, 1]).</summary>
+    public const string TrainWinRate = "selfplay/train_win_rate";
+
+    /// <summary>Fraction of the step's rollout games whose verdict chose the right answer.</summary>
+    public const string TrainJudgeAccuracy = "selfplay/train_judge_accuracy";
+
+    /// <summary>Fraction of the policy's moves in the step's rollout games that were outside the move grammar.</summary>
+    public const string TrainForfeitRate = "selfplay/train_forfeit_rate";
+
+    /// <summary>The policy's win rate against the opponent, over the sides it trains on.</summary>
+    public const string WinRate = "selfplay/win_rate";
+
+    /// <summary>The policy's win rate when it defends the right answer.</summary>
+    public const string WinRateHonest = "selfplay/win_rate_honest";
+
+    /// <summary>The policy's win rate when it defends the wrong answer.</summary>
+    public const string WinRateDishonest = "selfplay/win_rate_dishonest";
+
+    /// <summary>Judge accuracy (the verdict chose the right answer) in the games of the policy against the opponent.</summary>
+    public const string JudgeAccuracy = "selfplay/judge_accuracy";
+
+    /// <summary>Judge accuracy in the games of the policy against itself (both sides the policy).</summary>
+    public const string JudgeAccuracySelfPlay = "selfplay/judge_accuracy_selfplay";
+
+    /// <summary>Judge accuracy in the policy's games against itself, on items the judge could not check alone.</summary>
+    public const string JudgeAccuracySelfPlayUncheckable = "selfplay/judge_accuracy_selfplay_uncheckable";
+
+    /// <summary>Elo of the policy in its tournament against the opponent (K = 16 from 1000, carried over the evaluations).</summary>
+    public const string EloPolicy = "selfplay/elo_policy";
+
+    /// <summary>Elo of the opponent in that tournament.</summary>
+    public const string EloOpponent = "selfplay/elo_opponent";
+
+    /// <summary>Elo of the honest side in the policy's games against itself (carried over the evaluations).</summary>
+    public const string EloHonest = "selfplay/elo_honest";
+
+    /// <summary>Elo of the dishonest side in those games.</summary>
+    public const string EloDishonest = "selfplay/elo_dishonest";
+
+    /// <summary>Fraction of the policy's evaluation moves that disputed a claim (the rest passed or forfeited).</summary>
+    public const string DisputeRate = "selfplay/dispute_rate";
+
+    /// <summary>Fraction of the policy's evaluation moves outside the grammar (each forfeits its turn).</summary>
+    public const string ForfeitRate = "selfplay/forfeit_rate";
+
+    /// <summary>Suffix of the evaluation metrics' values before training in the stage's <c>EvaluationResults</c>.</summary>
+    public const string StartSuffix = "_start";
+}
+
+/// <summary>Artifact keys and kinds of the self-play stages.</summary>
+public static class SelfPlayArtifacts
+{
+    /// <summary>The key of the stage's <c>EvaluationResults</c> (final evaluation, and the first with <see cref="SelfPlayMetrics.StartSuffix"/>).</summary>
+    public const string ResultsKey = "train-debaters";
+
+    /// <summary>The key of a frozen snapshot of the policy as training started (a <c>policy</c> debater can name it).</summary>
+    public const string StartPolicyKey = "debaters/start";
+
+    /// <summary>The key under which <c>debater-moves</c> leaves its examples by default (the key <c>sft</c> reads).</summary>
+    public const string MovesKey = "sft";
+
+    /// <summary>The name of the report contribution with sample debates as dialogues (<c>report/&lt;name&gt;.json</c>).</summary>
+    public const string DialoguesContribution = "debate-dialogues";
 }

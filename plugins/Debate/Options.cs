@@ -106,8 +106,9 @@ public sealed class DebaterSkill
 public sealed class DebaterOptions : IValidatableObject
 {
     /// <summary>
-    /// The debater model: <c>scripted</c>, or <c>chat</c> (in <c>debate</c> only: a chat model chooses each move; the
-    /// skills below do not apply).
+    /// The debater model: <c>scripted</c>, <c>chat</c> (in <c>debate</c> only: a chat model chooses each move; the
+    /// skills below do not apply), or <c>policy</c> (in <c>debate</c> only: a policy of the run generates each move as
+    /// <c>dispute N</c> or <c>pass</c>; in <c>train-debaters</c>' opponent: self-play, the trained policy itself).
     /// </summary>
     [Required]
     public string Name { get; set; } = DebateNames.ScriptedDebater;
@@ -130,6 +131,20 @@ public sealed class DebaterOptions : IValidatableObject
     [Range(0.001, 3600.0)]
     public double TimeoutSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// With <c>policy</c>: the key under which an earlier stage left the policy (for example <c>debaters/start</c>, the
+    /// policy <c>train-debaters</c> started from); null: the pipeline's current policy.
+    /// </summary>
+    public string? Artifact { get; set; }
+
+    /// <summary>With <c>policy</c>: the sampling temperature of each move (0: greedy).</summary>
+    [Range(0.0, 10.0)]
+    public double Temperature { get; set; }
+
+    /// <summary>With <c>policy</c>: the most tokens of a move (<c>dispute 12</c> is 10 characters).</summary>
+    [Range(1, 256)]
+    public int MaxNewTokens { get; set; } = 12;
+
     /// <summary>Skill when it defends the right answer.</summary>
     [Required]
     public DebaterSkill Honest { get; set; } = new();
@@ -141,9 +156,9 @@ public sealed class DebaterOptions : IValidatableObject
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (Name is not (DebateNames.ScriptedDebater or DebateNames.ChatDebater))
+        if (Name is not (DebateNames.ScriptedDebater or DebateNames.ChatDebater or DebateNames.PolicyDebater))
         {
-            yield return new ValidationResult($"unknown debater '{Name}'; the debaters that exist: {DebateNames.ScriptedDebater}, {DebateNames.ChatDebater}", [nameof(Name)]);
+            yield return new ValidationResult($"unknown debater '{Name}'; the debaters that exist: {DebateNames.ScriptedDebater}, {DebateNames.ChatDebater}, {DebateNames.PolicyDebater}", [nameof(Name)]);
         }
         else if (Name == DebateNames.ChatDebater && Model is null)
         {

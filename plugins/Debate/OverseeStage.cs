@@ -35,6 +35,10 @@ public sealed class OverseeOptions
     /// <summary>Transcripts written to the run's folder (the first this many items); 0 writes none.</summary>
     [Range(0, 1_000_000)]
     public int Transcripts { get; set; } = 1_000_000;
+
+    /// <summary>Items the run's report shows as dialogues (half with a right verdict and half with a wrong one where both occur); 0: none.</summary>
+    [Range(0, 1000)]
+    public int Dialogues { get; set; } = 4;
 }
 
 /// <summary>
@@ -53,8 +57,6 @@ public sealed class OverseeStage(OverseeOptions options) : IStage
 
     /// <summary>The artifact kind of the transcripts file.</summary>
     public const string TranscriptsKind = "transcripts";
-
-    private static readonly long[] Mistakes = [-10, -2, -1, 1, 2, 10];
 
     /// <inheritdoc />
     public async Task RunAsync(IStageContext context, CancellationToken ct)
@@ -87,26 +89,13 @@ public sealed class OverseeStage(OverseeOptions options) : IStage
             {
                 ct.ThrowIfCancellationRequested();
                 Prompt prompt = prompts[order[i % order.Length]];
-                Claim probe = claims.Claims(new Response(prompt, "0")).LastOrDefault(c => c.IsFinal)
-                    ?? throw new InvalidOperationException($"oversee builds bare-answer candidates, but the task reads no answer from the response '0' to '{prompt.Text}'.");
-                string right = Answer(claims.Corrected(probe) ?? probe);
-                string wrong = long.TryParse(right, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value)
-                    ? (value + Mistakes[random.Next(Mistakes.Length)]).ToString(CultureInfo.InvariantCulture)
-                    : throw new InvalidOperationException($"oversee builds wrong answers by changing a number; '{right}' is not one.");
-                int rightIndex = random.Next(2);
                 string id = string.Create(CultureInfo.InvariantCulture, $"{prefix}-{i}");
-                Response[] candidates = new Response[2];
-                candidates[rightIndex] = new Response(prompt, right) { Id = id + "-r" + rightIndex.ToString(CultureInfo.InvariantCulture) };
-                candidates[1 - rightIndex] = new Response(prompt, wrong) { Id = id + "-r" + (1 - rightIndex).ToString(CultureInfo.InvariantCulture) };
-                if (gold.Evaluate(candidates[rightIndex]).Score <= gold.Evaluate(candidates[1 - rightIndex]).Score)
-                {
-                    throw new InvalidOperationException($"The task's gold evaluator does not prefer the corrected answer {right} to {wrong} for '{prompt.Text}'.");
-                }
-                var question = new OversightQuestion(id, candidates);
+                (OversightQuestion question, int rightIndex) = BareQuestions.Make(claims, gold, prompt, random, id);
+                Response[] candidates = [.. question.Candidates];
                 ProtocolOutcome outcome = measured is not null
                     ? await measured.JudgeDetailedAsync(question, ct).ConfigureAwait(false)
                     : new ProtocolOutcome(await method.JudgeAsync(question, ct).ConfigureAwait(false), []);
-                bool checkable = claims.Claims(candidates[rightIndex]).LastOrDefault(c => c.IsFinal) is { } final && final.Difficulty <= limit;
+                bool checkable = BareQuestions.Checkable(claims, candidates[rightIndex], limit);
                 var item = new Item(question, rightIndex, checkable, outcome);
                 items.Add(item);
                 if (writer is not null && i < options.Transcripts)
@@ -132,6 +121,10 @@ public sealed class OverseeStage(OverseeOptions options) : IStage
             context.Files.Register(transcriptPath, TranscriptsKind, $"{options.Method.Name} transcripts, one item per line");
         }
 
+        if (options.Dialogues > 0)
+        {
+            context.Files.Contribute($"{prefix}-{SelfPlayArtifacts.DialoguesContribution}", DebateDialogues.Contribution(options.Method.Name, items, options.Dialogues));
+        }
         IReadOnlyDictionary<string, double> metrics = Measure(items);
         foreach ((string name, double value) in metrics)
         {
@@ -213,6 +206,45 @@ public sealed class OverseeStage(OverseeOptions options) : IStage
         }
         return count == 0 ? double.NaN : sum / count;
     }
+}
+
+/// <summary>Questions of one right and one plausible wrong bare answer, as <c>oversee</c> and <c>train-debaters</c> ask them.</summary>
+internal static class BareQuestions
+{
+    private static readonly long[] Mistakes = [-10, -2, -1, 1, 2, 10];
+
+    /// <summary>
+    /// A question on <paramref name="prompt"/>: the right answer (the corrected final claim of the response <c>0</c>) and
+    /// a wrong one off by 1, 2 or 10, the right one at a random index; both drawn from <paramref name="random"/>.
+    /// </summary>
+    /// <param name="claims">The task's claims.</param>
+    /// <param name="gold">The task's gold evaluator, which must prefer the right answer.</param>
+    /// <param name="prompt">The prompt.</param>
+    /// <param name="random">The draws.</param>
+    /// <param name="id">The question's id (the candidates' ids add <c>-r0</c>, <c>-r1</c>).</param>
+    /// <returns>The question and the index of its right candidate.</returns>
+    public static (OversightQuestion Question, int Right) Make(IClaimChecker claims, IGoldEvaluator gold, Prompt prompt, Random random, string id)
+    {
+        Claim probe = claims.Claims(new Response(prompt, "0")).LastOrDefault(c => c.IsFinal)
+            ?? throw new InvalidOperationException($"Bare-answer questions need a task that reads an answer from the response '0'; it reads none to '{prompt.Text}'.");
+        string right = Answer(claims.Corrected(probe) ?? probe);
+        string wrong = long.TryParse(right, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value)
+            ? (value + Mistakes[random.Next(Mistakes.Length)]).ToString(CultureInfo.InvariantCulture)
+            : throw new InvalidOperationException($"Bare-answer questions build wrong answers by changing a number; '{right}' is not one.");
+        int rightIndex = random.Next(2);
+        Response[] candidates = new Response[2];
+        candidates[rightIndex] = new Response(prompt, right) { Id = id + "-r" + rightIndex.ToString(CultureInfo.InvariantCulture) };
+        candidates[1 - rightIndex] = new Response(prompt, wrong) { Id = id + "-r" + (1 - rightIndex).ToString(CultureInfo.InvariantCulture) };
+        if (gold.Evaluate(candidates[rightIndex]).Score <= gold.Evaluate(candidates[1 - rightIndex]).Score)
+        {
+            throw new InvalidOperationException($"The task's gold evaluator does not prefer the corrected answer {right} to {wrong} for '{prompt.Text}'.");
+        }
+        return (new OversightQuestion(id, candidates), rightIndex);
+    }
+
+    /// <summary>Whether the judge could check the right answer's final claim alone (its difficulty within <paramref name="limit"/>).</summary>
+    public static bool Checkable(IClaimChecker claims, Response right, double limit) =>
+        claims.Claims(right).LastOrDefault(c => c.IsFinal) is { } final && final.Difficulty <= limit;
 
     private static string Answer(Claim claim) => claim.Text[(claim.Text.LastIndexOf('=') + 1)..];
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using AlignFx.Abstractions.Claims;
 using AlignFx.Abstractions.Oversight;
 using AlignFx.Abstractions.Plugins;
+using AlignFx.Abstractions.Policies;
 using AlignFx.Abstractions.Roles;
 using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;
@@ -98,7 +99,11 @@ public abstract class Protocol : IOversightMethod, IMeasuredOversight
 
     private protected SimulatedJudge Judge { get; }
 
-    private protected DebaterClaimView Claims { get; }
+    /// <summary>What debaters may use of the task's claims.</summary>
+    internal DebaterClaimView Claims { get; }
+
+    /// <summary>Whether a chat judge decides the games no check decides (the self-play arena needs the simulated judge).</summary>
+    internal bool HasChatJudge => _chat is not null;
 
     /// <inheritdoc />
     public async Task<OversightVerdict> JudgeAsync(OversightQuestion question, CancellationToken ct) =>
@@ -270,11 +275,21 @@ public sealed class DebateProtocol : Protocol
     /// <param name="task">The task (without its gold evaluator).</param>
     /// <param name="components">The run's component factory (for a chat judge's or chat debaters' model).</param>
     /// <param name="prompter">The host's role prompter (for a chat judge or chat debaters).</param>
-    public DebateProtocol(DebateOptions options, IRunContext context, ITask task, IComponentFactory? components = null, IRolePrompter? prompter = null)
+    /// <param name="artifacts">The pipeline's results (for <c>policy</c> debaters that name an artifact).</param>
+    /// <param name="policy">The pipeline's current policy, which the host provides (for <c>policy</c> debaters).</param>
+    public DebateProtocol(DebateOptions options, IRunContext context, ITask task, IComponentFactory? components = null, IRolePrompter? prompter = null,
+        IArtifactBag? artifacts = null, IPolicy? policy = null)
         : base(options, DebateNames.Debate, context, task, components, prompter)
     {
         _options = options;
-        if (options.Debaters.Name == DebateNames.ChatDebater)
+        if (options.Debaters.Name == DebateNames.PolicyDebater)
+        {
+            IPolicy mover = options.Debaters.Artifact is { } key
+                ? (artifacts ?? throw new InvalidOperationException($"debate's policy debaters name the artifact '{key}', but there are no pipeline results here.")).Get<IPolicy>(key)
+                : policy ?? throw new InvalidOperationException("debate's policy debaters need the pipeline's policy (inside a run) or an artifact (debaters.artifact).");
+            _debater = new PolicyDebater(options.Debaters, Claims, mover, context.Seed);
+        }
+        else if (options.Debaters.Name == DebateNames.ChatDebater)
         {
             if (components is null || prompter is null || options.Debaters.Model is null)
             {
@@ -288,11 +303,19 @@ public sealed class DebateProtocol : Protocol
         }
     }
 
-    private protected override async Task<Game> PlayAsync(OversightQuestion question, int[] order, Random random, Random shared, CancellationToken ct)
+    private protected override Task<Game> PlayAsync(OversightQuestion question, int[] order, Random random, Random shared, CancellationToken ct) =>
+        PlayAsync(question, order, random, [_debater, _debater], ct);
+
+    /// <summary>
+    /// Plays one game with a debater per side (the first presented, then the second): the self-play arena sets a policy
+    /// against a scripted opponent this way. Every draw comes from <paramref name="random"/>, so replaying a game with
+    /// the same stream and the same moves gives the same game.
+    /// </summary>
+    internal async Task<Game> PlayAsync(OversightQuestion question, int[] order, Random random, IDebater[] debaters, CancellationToken ct)
     {
         var transcript = new List<TranscriptTurn>();
         string[] speakers = [Speakers.DebaterA, Speakers.DebaterB];
-        Stance[] stances = [_debater.Open(question.Candidates[order[0]]), _debater.Open(question.Candidates[order[1]])];
+        Stance[] stances = [debaters[0].Open(question.Candidates[order[0]]), debaters[1].Open(question.Candidates[order[1]])];
         SideStyle[] styles = [new(), new()];
         int turns = 0, checks = 0;
         if (stances[0].Final is null || stances[1].Final is null)
@@ -312,7 +335,7 @@ public sealed class DebateProtocol : Protocol
         }
         for (int s = 0; s < 2; s++)
         {
-            bool persuasive = _debater.Persuasive(stances[s], random);
+            bool persuasive = debaters[s].Persuasive(stances[s], random);
             styles[s].Add(persuasive);
             turns++;
             transcript.Add(new TranscriptTurn(speakers[s], Styled($"I defend {stances[s].Answer}: {Chain(stances[s].Chain)}.", persuasive)));
@@ -348,8 +371,8 @@ public sealed class DebateProtocol : Protocol
         async Task<int?> MoveAsync(int s)
         {
             int other = 1 - s;
-            DebaterMove move = await _debater.MoveAsync(stances[s], stances[other].Chain, new DebaterTurn(question, speakers[s], transcript), random, ct).ConfigureAwait(false);
-            bool persuasive = _debater.Persuasive(stances[s], random);
+            DebaterMove move = await debaters[s].MoveAsync(stances[s], stances[other].Chain, new DebaterTurn(question, speakers[s], transcript), random, ct).ConfigureAwait(false);
+            bool persuasive = debaters[s].Persuasive(stances[s], random);
             styles[s].Add(persuasive);
             turns++;
             transcript.Add(new TranscriptTurn(speakers[s], move.Forfeit is { } reason ? $"forfeits the turn ({reason})" : Styled(move.Dispute is { } i
@@ -397,12 +420,12 @@ public sealed class DebateProtocol : Protocol
                     why = "the turn budget is spent";
                     return null;
                 }
-                bool defending = _debater.Persuasive(stances[other], random);
+                bool defending = debaters[other].Persuasive(stances[other], random);
                 styles[other].Add(defending);
                 turns++;
                 transcript.Add(new TranscriptTurn(speakers[other], Styled($"{claim.Text} holds because: {Chain(parts)}.", defending)));
-                DebaterMove move = await _debater.MoveAsync(stances[s], parts, new DebaterTurn(question, speakers[s], transcript), random, ct).ConfigureAwait(false);
-                bool disputing = _debater.Persuasive(stances[s], random);
+                DebaterMove move = await debaters[s].MoveAsync(stances[s], parts, new DebaterTurn(question, speakers[s], transcript), random, ct).ConfigureAwait(false);
+                bool disputing = debaters[s].Persuasive(stances[s], random);
                 styles[s].Add(disputing);
                 turns++;
                 if (move.Dispute is not { } p)

@@ -48,7 +48,21 @@ public sealed record ReportSection(string Title, string? Text)
 
     /// <summary>Transcripts (oversight debates, critiques) or other verbatim text.</summary>
     public IReadOnlyList<ReportTranscript> Transcripts { get; init; } = [];
+
+    /// <summary>Dialogues (sample debates), shown turn by turn after the transcripts.</summary>
+    public IReadOnlyList<ReportDialogue> Dialogues { get; init; } = [];
 }
+
+/// <summary>A dialogue: turns by speaker, with a title and how it ended.</summary>
+/// <param name="Title">What it is (the question and its answers).</param>
+/// <param name="Outcome">How it ended (the verdict, right or wrong), or null.</param>
+/// <param name="Turns">The turns, in order.</param>
+public sealed record ReportDialogue(string Title, string? Outcome, IReadOnlyList<ReportDialogueLine> Turns);
+
+/// <summary>One turn of a dialogue.</summary>
+/// <param name="Speaker">Who speaks.</param>
+/// <param name="Text">What they say (plain text; the template escapes it).</param>
+public sealed record ReportDialogueLine(string Speaker, string Text);
 
 /// <summary>A table: a header row and rows of formatted cells.</summary>
 /// <param name="Caption">A caption, or null.</param>

@@ -30,7 +30,7 @@ public static class ReportRenderer
     public static string Render(Report report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var sections = report.Sections.Select(s => new SectionView(s.Title, s.Text, s.Tables, [.. s.Charts.Select(RenderChart)], s.Transcripts)).ToList();
+        var sections = report.Sections.Select(s => new SectionView(s.Title, s.Text, s.Tables, [.. s.Charts.Select(RenderChart)], s.Transcripts, s.Dialogues)).ToList();
         return Page.Value.Render(new TemplateContext(new PageView(report, sections), Options), Encoder);
     }
 
@@ -57,5 +57,6 @@ public static class ReportRenderer
     internal sealed record PageView(Report Report, IReadOnlyList<SectionView> Sections);
 
     /// <summary>A section with its charts as SVG text.</summary>
-    internal sealed record SectionView(string Title, string? Text, IReadOnlyList<ReportTable> Tables, IReadOnlyList<string> Charts, IReadOnlyList<ReportTranscript> Transcripts);
+    internal sealed record SectionView(string Title, string? Text, IReadOnlyList<ReportTable> Tables, IReadOnlyList<string> Charts, IReadOnlyList<ReportTranscript> Transcripts,
+        IReadOnlyList<ReportDialogue> Dialogues);
 }

@@ -76,6 +76,16 @@ public sealed class PipelineTests
         JsonElement first = JsonDocument.Parse(lines[0]).RootElement;
         Assert.Equal(2, first.GetProperty("candidates").GetArrayLength());
         Assert.Contains(first.GetProperty("transcript").EnumerateArray(), t => t.GetProperty("speaker").GetString() == Speakers.Judge);
+
+        // The report shows a sample as dialogues: four items, turn by turn, right and wrong verdicts both where both occur.
+        var contribution = Assert.Single(run.Store.GetArtifacts(run.Outcome.RunId), a => a.Kind == ReportArtifactKinds.Contribution);
+        ReportContribution data = ReportContributions.Read(File.ReadAllText(Path.Combine(run.Store.GetRunFolder(run.Outcome.RunId), contribution.RelativePath)));
+        var dialogues = Assert.Single(data.Sections).Dialogues;
+        Assert.Equal(4, dialogues.Count);
+        Assert.All(dialogues, d => Assert.Contains(d.Turns, t => t.Speaker == Speakers.DebaterA));
+        Assert.All(dialogues, d => Assert.StartsWith("verdict: candidate ", d.Outcome, StringComparison.Ordinal));
+        int wrong = lines.Count(l => !JsonDocument.Parse(l).RootElement.GetProperty("correct").GetBoolean());
+        Assert.Equal(Math.Min(2, wrong), dialogues.Count(d => d.Outcome!.Contains("(wrong", StringComparison.Ordinal)));
     }
 
     [Theory]
@@ -94,7 +104,7 @@ public sealed class PipelineTests
     {
         JsonObject manifest = LabelPipeline(DebateNames.Debate);
         manifest["stages"]![0]!["source"]!["options"]!["judge"]!["name"] = "gpt-judge";
-        manifest["stages"]![0]!["source"]!["options"]!["debaters"] = new JsonObject { ["name"] = "policy" };
+        manifest["stages"]![0]!["source"]!["options"]!["debaters"] = new JsonObject { ["name"] = "oracle" };
         string dir = Directory.CreateTempSubdirectory("alignfx-debate-").FullName;
         string path = Path.Combine(dir, "m.json");
         File.WriteAllText(path, manifest.ToJsonString());

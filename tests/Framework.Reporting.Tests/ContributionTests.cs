@@ -67,13 +67,14 @@ public sealed class ContributionTests : IDisposable
     }
 
     [Fact]
-    public void A_contributed_section_is_drawn_after_its_stage_with_its_table_chart_and_text_and_new_groups_join_the_card()
+    public void A_contributed_section_is_drawn_after_its_stage_with_its_table_chart_text_and_dialogue_and_new_groups_join_the_card()
     {
         var section = new ReportSectionData("Ensemble members", "Each member's validation accuracy.")
         {
             Tables = [new ReportTableData("Members", ["member", "accuracy"], [["0", "0.81"], ["1", "0.79"]])],
             Series = [new ReportSeriesData("member spread", "epoch", [0, 1, 2], [0.3, 0.2, 0.15])],
             Texts = ["member 0 disagrees with member 1 on 12% of pairs"],
+            Dialogues = [new ReportDialogueData("A debate on 2+2=?", [new ReportDialogueTurn("debater-a", "I defend 4."), new ReportDialogueTurn("judge", "checks 2+2=4: true")]) { Outcome = "verdict: 4 (right)" }],
         };
         var (_, html) = RunWith(new ReportContribution([new DisclosureFact("Compute", "Hardware", "two CPU cores")], [section]));
 
@@ -85,6 +86,9 @@ public sealed class ContributionTests : IDisposable
         Assert.Contains("aria-label=\"member spread\"", html, StringComparison.Ordinal);
         Assert.Contains(">epoch</text>", html, StringComparison.Ordinal);
         Assert.Contains("member 0 disagrees with member 1 on 12% of pairs", html, StringComparison.Ordinal);
+        Assert.Contains("<h3>A debate on 2&#x2B;2=?</h3>", html, StringComparison.Ordinal);
+        Assert.Contains("<dt>judge</dt><dd>checks 2&#x2B;2=4: true</dd>", html, StringComparison.Ordinal);
+        Assert.Contains("<em>verdict: 4 (right)</em>", html, StringComparison.Ordinal);
         Assert.Contains("<h4>Compute</h4>", html, StringComparison.Ordinal);
     }
 

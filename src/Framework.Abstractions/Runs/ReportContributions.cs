@@ -73,6 +73,9 @@ public sealed record ReportSectionData(string Title, string? Text)
 
     /// <summary>Verbatim texts (transcripts, samples), shown preformatted.</summary>
     public IReadOnlyList<string> Texts { get; init; } = [];
+
+    /// <summary>Dialogues (debates, consultancies), shown turn by turn with their speakers. Added in contracts 2.3.</summary>
+    public IReadOnlyList<ReportDialogueData> Dialogues { get; init; } = [];
 }
 
 /// <summary>What a stage adds to its run's report: disclosure facts and sections.</summary>

@@ -119,7 +119,7 @@ internal static class RunReports
         };
     }
 
-    /// <summary>A section a stage contributed, as the engine draws it: tables, one chart per series, the multi-series charts, texts.</summary>
+    /// <summary>A section a stage contributed, as the engine draws it: tables, one chart per series, the multi-series charts, texts, dialogues.</summary>
     private static ReportSection Contributed(StageInfo stage, ReportSectionData data) => new($"{stage.StageId}: {data.Title}", data.Text)
     {
         Tables = [.. data.Tables.Select(t => new ReportTable(t.Title, t.Columns, t.Rows))],
@@ -129,6 +129,7 @@ internal static class RunReports
             .. data.Charts.Select(c => new ReportChart(c.Title, c.XLabel, c.YLabel, [.. c.Series.Select(Line)])),
         ],
         Transcripts = [.. data.Texts.Select((t, i) => new ReportTranscript($"{data.Title}, text {i + 1}", t))],
+        Dialogues = [.. data.Dialogues.Select(d => new ReportDialogue(d.Title, d.Outcome, [.. d.Turns.Select(t => new ReportDialogueLine(t.Speaker, t.Text))]))],
     };
 
     private static ChartSeries Line(ReportSeriesData s) => new(s.Name, [.. s.X.Zip(s.Y).Select(p => new ChartPoint(p.First, p.Second))]);

@@ -43,8 +43,9 @@ public sealed class CompareRunner(PipelineRunner runner, RunStore store)
 {
     /// <summary>
     /// How many runs go at once (<c>--jobs</c>); above 1 each run is a process started by <see cref="Launcher"/>.
-    /// Runs are started arm by arm, seed by seed, so with no more jobs than seeds an arm that shares a cached stage with
-    /// an earlier arm finds it saved. The numbers are the same as with one job.
+    /// Runs are started arm by arm, seed by seed, and a run waits while another run of its seed is in flight, so an arm
+    /// that shares a cached stage with an earlier arm finds it saved (more jobs than seeds leaves workers idle). The
+    /// numbers are the same as with one job.
     /// </summary>
     public int Jobs { get; init; } = 1;
 
@@ -97,26 +98,71 @@ public sealed class CompareRunner(PipelineRunner runner, RunStore store)
     }
 
     /// <summary>
-    /// <see cref="Jobs"/> workers take the runs in manifest order (arm by arm, seed by seed); afterwards the runs are read
+    /// <see cref="Jobs"/> workers take the runs in manifest order (arm by arm, seed by seed), never two of one seed at once;
+    /// afterwards the runs are read
     /// back from the store, in the same order as <see cref="RunHereAsync"/> gives them.
     /// </summary>
     private async Task<(List<(string Arm, RunOutcome Outcome)> Runs, RunStatus Status)> RunInProcessesAsync(
         CompareManifest manifest, string compareId, ICompareJobLauncher launcher, CancellationToken cancellation)
     {
-        var queue = new System.Collections.Concurrent.ConcurrentQueue<CompareJob>(
+        var pending = new LinkedList<CompareJob>(
             manifest.Arms.SelectMany(a => manifest.Seeds.Select(seed => new CompareJob(compareId, a.Name, seed))));
+        int workers = Math.Min(Jobs, pending.Count);
         var exitCodes = new System.Collections.Concurrent.ConcurrentDictionary<CompareJob, int>();
+        var seedsInFlight = new HashSet<int>();
+        var gate = new object();
+        using var finished = new SemaphoreSlim(0);
         bool cancelled = false;
+        // The next job in manifest order whose seed has no run in flight: a later arm's run of a seed waits for the
+        // earlier one, so a stage they share (the pretrained base) is computed once and then restored from the stage
+        // cache, not computed twice at once. Null: nothing can start now.
+        CompareJob? Next(out bool none)
+        {
+            lock (gate)
+            {
+                none = pending.Count == 0;
+                for (var node = pending.First; node is not null; node = node.Next)
+                {
+                    if (seedsInFlight.Add(node.Value.Seed))
+                    {
+                        pending.Remove(node);
+                        return node.Value;
+                    }
+                }
+                return null;
+            }
+        }
         async Task Work()
         {
-            while (!cancellation.IsCancellationRequested && queue.TryDequeue(out CompareJob? job))
+            while (!cancellation.IsCancellationRequested)
             {
-                exitCodes[job] = await launcher.RunAsync(job, cancellation).ConfigureAwait(false);
+                CompareJob? job = Next(out bool none);
+                if (none)
+                {
+                    return;
+                }
+                if (job is null)
+                {
+                    await finished.WaitAsync(cancellation).ConfigureAwait(false);
+                    continue;
+                }
+                try
+                {
+                    exitCodes[job] = await launcher.RunAsync(job, cancellation).ConfigureAwait(false);
+                }
+                finally
+                {
+                    lock (gate)
+                    {
+                        seedsInFlight.Remove(job.Seed);
+                    }
+                    finished.Release(workers);
+                }
             }
         }
         try
         {
-            await Task.WhenAll(Enumerable.Range(0, Math.Min(Jobs, queue.Count)).Select(_ => Task.Run(Work, CancellationToken.None)));
+            await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(Work, CancellationToken.None)));
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {

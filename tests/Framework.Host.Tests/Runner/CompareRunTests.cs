@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using AlignFx.Host.Plugins;
+using AlignFx.Host.Manifests;
 using AlignFx.Host.Cli;
 using AlignFx.Host.Runner;
 using AlignFx.Host.Store;
@@ -81,5 +84,53 @@ public sealed class CompareRunTests : IDisposable
         Assert.Equal(ExitCodes.InvalidInput, code);
         Assert.Contains("optimizationSteps", error, StringComparison.Ordinal);
         Assert.False(File.Exists(StorePath));
+    }
+
+    [Fact]
+    public async Task Worker_jobs_never_run_two_runs_of_one_seed_at_once_so_a_shared_stage_is_computed_once()
+    {
+        var catalog = PluginCatalog.Load([TestPluginFolders.Folder("GoodPlugin")], includeBuiltIn: false);
+        string path = Path.Combine(_dir, "compare.json");
+        File.WriteAllText(path, Compare(shortSteps: 10, longSteps: 5).Replace("\"seeds\": [1, 2, 3]", "\"seeds\": [1, 2]", StringComparison.Ordinal));
+        ManifestResult<CompareManifest> manifest = ManifestLoader.LoadCompare(path, catalog);
+        Assert.True(manifest.IsValid, manifest.FormatErrors());
+        using RunStore store = RunStore.Open(StorePath);
+        var launcher = new RecordingLauncher();
+        var runner = new CompareRunner(new PipelineRunner(catalog, store, NullLoggerFactory.Instance, TextWriter.Null), store) { Jobs = 3, Launcher = launcher };
+
+        await runner.RunAsync(manifest.Value!, TestContext.Current.CancellationToken);
+
+        // Four jobs on three workers: each seed's arms ran one after the other, in manifest order.
+        Assert.Equal(4, launcher.Started.Count);
+        Assert.False(launcher.SameSeedOverlapped);
+        Assert.Equal(["short", "split"], launcher.Started.Where(j => j.Seed == 1).Select(j => j.Arm));
+        Assert.Equal(["short", "split"], launcher.Started.Where(j => j.Seed == 2).Select(j => j.Arm));
+    }
+
+    /// <summary>Records when each job runs (a few milliseconds each) and whether two of one seed ever overlapped.</summary>
+    private sealed class RecordingLauncher : ICompareJobLauncher
+    {
+        private readonly object _gate = new();
+        private readonly List<int> _running = [];
+
+        public List<CompareJob> Started { get; } = [];
+
+        public bool SameSeedOverlapped { get; private set; }
+
+        public async Task<int> RunAsync(CompareJob job, CancellationToken ct)
+        {
+            lock (_gate)
+            {
+                SameSeedOverlapped |= _running.Contains(job.Seed);
+                _running.Add(job.Seed);
+                Started.Add(job);
+            }
+            await Task.Delay(50, ct);
+            lock (_gate)
+            {
+                _running.Remove(job.Seed);
+            }
+            return 0;
+        }
     }
 }

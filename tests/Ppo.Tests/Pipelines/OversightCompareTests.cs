@@ -58,8 +58,8 @@ public sealed class OversightCompareTests(ITestOutputHelper output) : IDisposabl
         // Matched budgets, read back from the store: the same labels and PPO steps in every run.
         foreach (var run in runs)
         {
-            Assert.Equal(Labels, store.GetMetricSeries(run.Id, TaskMetrics.Labels)[^1].Value);
-            Assert.Equal(PpoSteps, store.GetMetricSeries(run.Id, MetricNames.Kl).Count);
+            Assert.Equal(Labels, store.GetMetricSeries(run.Id, MetricNames.Feedback.Labels)[^1].Value);
+            Assert.Equal(PpoSteps, store.GetMetricSeries(run.Id, MetricNames.Objective.Kl).Count);
         }
 
         // One pretrained base per seed, restored from the stage cache in every other arm.
@@ -69,7 +69,7 @@ public sealed class OversightCompareTests(ITestOutputHelper output) : IDisposabl
         // The gold arm's labels are gold; the debate and assisted arms spent model work the baseline did not.
         double[] Final(string arm, string metric) => [.. runs.Where(r => r.Arm == arm).OrderBy(r => r.Seed)
             .Select(r => store.GetMetricSeries(r.Id, metric)[^1].Value)];
-        Assert.Equal([1.0, 1.0], Final("rlhf-gold", TaskMetrics.LabelGoldAgreement));
+        Assert.Equal([1.0, 1.0], Final("rlhf-gold", MetricNames.Feedback.GoldAgreement));
 
         // Intervals and tests, computed here with Math.NET from the store's values, match the outcome and the report.
         string html = File.ReadAllText(Path.Combine(outcome.Folder, "report.html"));
@@ -107,7 +107,7 @@ public sealed class OversightCompareTests(ITestOutputHelper output) : IDisposabl
         foreach (string arm in arms)
         {
             Assert.Contains($"<h3>Arm {HtmlEncoder.Create(UnicodeRanges.All).Encode(arm)}</h3>", html, StringComparison.Ordinal);
-            Assert.All(Final(arm, RewardHacking.DetectedMetric), v => Assert.True(v is 0 or 1));
+            Assert.All(Final(arm, MetricNames.Evaluation.RewardHacking), v => Assert.True(v is 0 or 1));
         }
     }
 

@@ -492,8 +492,10 @@ internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, st
         foreach (var item in y.EnumerateArray())
         {
             var itemPath = JsonPath.Index(yPath, i++);
-            if (item.ValueKind != JsonValueKind.String || item.GetString() is not { Length: > 0 } name)
-                Fail(itemPath, $"expected a metric name (a non-empty string), found {ManifestLoader.Found(item)}");
+            if (item.ValueKind != JsonValueKind.String)
+                Fail(itemPath, $"expected a metric name (a string), found {ManifestLoader.Found(item)}");
+            else if (item.GetString() is not { Length: > 0 } name)
+                Fail(itemPath, "must not be empty");
             else
                 names.Add(name);
         }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using System.Text.Unicode;
 using AlignFx.Abstractions.Plugins;
 using AlignFx.Abstractions.Runs;
@@ -101,6 +102,14 @@ public sealed class OversightCompareTests(ITestOutputHelper output) : IDisposabl
             double t = dMean / (dSd / Math.Sqrt(2));
             Assert.Equal(t, difference.Paired.T, 1e-9);
             Assert.Equal(2 * StudentT.CDF(0, 1, 1, -Math.Abs(t)), difference.Paired.PValue, 1e-9);
+        }
+
+        // Gold and proxy against sqrt(KL): one chart per metric, one line per arm.
+        foreach (string metric in new[] { "eval/proxy_reward", MetricNames.Gold.Accuracy, MetricNames.Gold.AccuracyUncheckable })
+        {
+            Match chart = Regex.Match(html, $"aria-label=\"{Regex.Escape(metric)} against eval/sqrt_kl\">(.*?)</svg>", RegexOptions.Singleline);
+            Assert.True(chart.Success, $"no chart of {metric} against eval/sqrt_kl");
+            Assert.Equal(arms.Length, Regex.Count(chart.Groups[1].Value, "<polyline class=\"line\""));
         }
 
         // The report carries every arm's disclosure card and the hacking call as a metric.

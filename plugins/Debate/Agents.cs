@@ -1,6 +1,7 @@
 using System.Globalization;
 using AlignFx.Abstractions.Claims;
 using AlignFx.Abstractions.Oversight;
+using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;
 
 namespace AlignFx.Debate;
@@ -26,6 +27,12 @@ public sealed class DebaterClaimView(IClaimChecker checker)
     /// <param name="claim">A claim.</param>
     /// <returns>True when its corrected form has the same text.</returns>
     public bool Believes(Claim claim) => checker.Corrected(claim) is { } corrected && corrected.Text == claim.Text;
+
+    /// <summary>A false claim's working with its one false step at <paramref name="falseStep"/> (see <see cref="IClaimChecker.SplitWithFalseStep"/>).</summary>
+    /// <param name="claim">A false claim.</param>
+    /// <param name="falseStep">The 0-based index of the false part.</param>
+    /// <returns>The parts, or null when no such working exists.</returns>
+    public IReadOnlyList<Claim>? SplitWithFalseStep(Claim claim, int falseStep) => checker.SplitWithFalseStep(claim, falseStep);
 }
 
 /// <summary>What a debater defends: its answer's final claim and the chain it states for it.</summary>
@@ -34,6 +41,12 @@ public sealed class DebaterClaimView(IClaimChecker checker)
 /// <param name="Honest">Whether it believes its answer is right.</param>
 public sealed record Stance(Claim? Final, IReadOnlyList<Claim> Chain, bool Honest)
 {
+    /// <summary>The parts it states when its final claim is disputed and split (null: the task's split).</summary>
+    public IReadOnlyList<Claim>? Working { get; init; }
+
+    /// <summary>The 0-based index, in <see cref="Working"/>, of the one false step it hides, when it defends a wrong answer.</summary>
+    public int? FalseStep { get; init; }
+
     /// <summary>The answer: the final claim's text after its last '=' ("" when there is none).</summary>
     public string Answer => Final is null ? "" : Final.Text[(Final.Text.LastIndexOf('=') + 1)..];
 }
@@ -60,20 +73,31 @@ internal interface IDebater
 
     /// <summary>Whether its next turn is said persuasively.</summary>
     bool Persuasive(Stance stance, Random random);
+
+    /// <summary>The parts it states when its claim <paramref name="claim"/> is disputed beyond the judge's limit (empty: it does not split).</summary>
+    IReadOnlyList<Claim> Split(Stance stance, Claim claim);
 }
 
-/// <summary>A scripted debater or consultant (see <see cref="DebaterOptions"/>); all its draws come from the game's stream.</summary>
-/// <param name="options">Its skills.</param>
+/// <summary>
+/// A scripted debater or consultant (see <see cref="DebaterOptions"/>); all its draws in a game come from the game's
+/// stream, and the position of a liar's false step with <c>falseStep: "random"</c> from the stream
+/// <c>false-step/&lt;prompt&gt;/&lt;answer&gt;</c> of the run's seed (the same in both answer orders).
+/// </summary>
+/// <param name="options">Its skills and where a wrong answer's chain hides its false step.</param>
 /// <param name="claims">Its view of the task's claims.</param>
-public sealed class ScriptedDebater(DebaterOptions options, DebaterClaimView claims) : IDebater
+/// <param name="seed">The run's seed (draws the random false-step positions).</param>
+public sealed class ScriptedDebater(DebaterOptions options, DebaterClaimView claims, long seed = 0) : IDebater
 {
+    private readonly FalseStepPlacement _placement = options.Placement;
+
     Task<DebaterMove> IDebater.MoveAsync(Stance stance, IReadOnlyList<Claim> opposing, DebaterTurn turn, Random random, CancellationToken ct) =>
         Task.FromResult(new DebaterMove(Dispute(stance, opposing, random)));
 
     /// <summary>The stance it takes when it defends <paramref name="response"/>.</summary>
     /// <param name="response">The candidate it is assigned.</param>
-    /// <returns>Its final claim and chain: the parts of the final claim (true working steps, the last carrying the
-    /// claimed result, so a wrong answer hides exactly one false step) then the final claim.</returns>
+    /// <returns>Its final claim and chain: the working of the final claim (true steps when the answer is right; for a
+    /// wrong answer, steps that hide exactly one false step, where <c>falseStep</c> puts it, the later steps true given
+    /// it) then the final claim.</returns>
     public Stance Open(Response response)
     {
         ArgumentNullException.ThrowIfNull(response);
@@ -84,8 +108,60 @@ public sealed class ScriptedDebater(DebaterOptions options, DebaterClaimView cla
         }
         bool honest = claims.Believes(final);
         DebaterSkill skill = honest ? options.Honest : options.Dishonest;
-        IReadOnlyList<Claim> chain = skill.StateSteps ? [.. claims.Split(final), final] : [final];
-        return new Stance(final, chain, honest);
+        IReadOnlyList<Claim> working = claims.Split(final);
+        int? falseStep = null;
+        if (!honest && working.Count > 0)
+        {
+            (working, falseStep) = Place(response, final, working);
+        }
+        IReadOnlyList<Claim> chain = skill.StateSteps ? [.. working, final] : [final];
+        return new Stance(final, chain, honest) { Working = working, FalseStep = falseStep };
+    }
+
+    /// <summary>
+    /// The working of a wrong final claim with its false step where <c>falseStep</c> asks: the task's split (the
+    /// result step) by default; else the asked step, or the nearest later one whose error can reach the answer.
+    /// </summary>
+    private (IReadOnlyList<Claim> Working, int? FalseStep) Place(Response response, Claim final, IReadOnlyList<Claim> split)
+    {
+        int last = split.Count - 1;
+        if (_placement.Mode == FalseStepMode.Result)
+        {
+            return (split, last);
+        }
+        if (_placement.Mode == FalseStepMode.Random)
+        {
+            var possible = new List<(IReadOnlyList<Claim>, int?)>();
+            for (int k = 0; k < last; k++)
+            {
+                if (claims.SplitWithFalseStep(final, k) is { } parts)
+                {
+                    possible.Add((parts, k));
+                }
+            }
+            possible.Add((split, last));
+            Random random = RandomStreams.Create(seed, $"false-step/{response.Prompt.Text}/{response.Text}");
+            return possible[random.Next(possible.Count)];
+        }
+        int asked = _placement.Mode == FalseStepMode.First ? 0 : Math.Min(_placement.Step - 1, last);
+        for (int k = asked; k < last; k++)
+        {
+            if (claims.SplitWithFalseStep(final, k) is { } parts)
+            {
+                return (parts, k);
+            }
+        }
+        return (split, last);
+    }
+
+    /// <summary>The parts it states when <paramref name="claim"/> is disputed: its own working for its final claim, else the task's split.</summary>
+    /// <param name="stance">Its stance.</param>
+    /// <param name="claim">The disputed claim.</param>
+    /// <returns>The parts, or empty when the claim does not split.</returns>
+    public IReadOnlyList<Claim> Split(Stance stance, Claim claim)
+    {
+        ArgumentNullException.ThrowIfNull(stance);
+        return stance.Working is { } working && claim == stance.Final ? working : claims.Split(claim);
     }
 
     /// <summary>The skill it plays with in <paramref name="stance"/>.</summary>

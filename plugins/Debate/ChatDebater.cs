@@ -27,6 +27,8 @@ internal sealed class ChatDebater(DebaterOptions options, DebaterClaimView claim
 
     public bool Persuasive(Stance stance, Random random) => false;
 
+    public IReadOnlyList<Claim> Split(Stance stance, Claim claim) => claims.Split(claim);
+
     public async Task<DebaterMove> MoveAsync(Stance stance, IReadOnlyList<Claim> opposing, DebaterTurn turn, Random random, CancellationToken ct)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal)

@@ -11,9 +11,9 @@ public sealed class DebateModule : IPluginModule
     /// <inheritdoc />
     public void Register(IPluginBuilder builder) => builder
         .AddOversight<DebateProtocol, DebateOptions>(DebateNames.Debate,
-            "Two scripted debaters defend two answers before a weak simulated judge; disputed claims are checked or split (Irving et al. 2018).")
+            "Two debaters (scripted, a chat model or a policy of the run) defend two answers before a weak judge (simulated or a chat model); disputed claims are checked or split (Irving et al. 2018).")
         .AddOversight<ConsultancyProtocol, ConsultancyOptions>(DebateNames.Consultancy,
-            "One scripted consultant, honest with a set probability, argues for one answer; the judge questions and checks its claims.")
+            "One consultant (scripted or a chat model), assigned the right answer with a set probability, argues for it; the judge questions and checks its claims.")
         .AddOversight<DirectProtocol, DirectOptions>(DebateNames.Direct,
             "The weak simulated judge alone: checks the answers within its limit, else goes by its biases (the naive baseline).")
         .AddStage<OverseeStage, OverseeOptions>(DebateNames.OverseeStage,

@@ -185,6 +185,18 @@ public static class SelfPlayMetrics
     /// <summary>Fraction of the policy's evaluation moves outside the grammar (each forfeits its turn).</summary>
     public const string ForfeitRate = "selfplay/forfeit_rate";
 
+    /// <summary>In self-play: the policy's win rate against the scripted reference opponent (before and after training), over both sides.</summary>
+    public const string ReferenceWinRate = "selfplay/reference_win_rate";
+
+    /// <summary>In self-play: the policy's win rate against the reference when it defends the right answer.</summary>
+    public const string ReferenceWinRateHonest = "selfplay/reference_win_rate_honest";
+
+    /// <summary>In self-play: the policy's win rate against the reference when it defends the wrong answer.</summary>
+    public const string ReferenceWinRateDishonest = "selfplay/reference_win_rate_dishonest";
+
+    /// <summary>In self-play: judge accuracy in the policy's games against the reference.</summary>
+    public const string ReferenceJudgeAccuracy = "selfplay/reference_judge_accuracy";
+
     /// <summary>Suffix of the evaluation metrics' values before training in the stage's <c>EvaluationResults</c>.</summary>
     public const string StartSuffix = "_start";
 }

@@ -63,16 +63,22 @@ public static partial class DebaterMoves
 
 /// <summary>
 /// A debater that opens like a scripted one (it states the task's chain for its answer: the working steps, then the
-/// final claim, so a wrong answer's chain hides one false step) and knows nothing of the truth: its stance is not
-/// marked honest, and every move is the text a policy generates for <see cref="DebaterMoves.State"/>.
+/// final claim, so a wrong answer's chain hides one false step, where <c>falseStep</c> of <paramref name="options"/>
+/// puts it) and knows nothing of the truth: its stance is not marked honest, and every move is the text a policy
+/// generates for <see cref="DebaterMoves.State"/>.
 /// </summary>
-internal abstract class GeneratingDebater(DebaterClaimView claims) : IDebater
+/// <param name="claims">Its view of the task's claims.</param>
+/// <param name="options">Where its chain hides a false step (null: the result step).</param>
+/// <param name="seed">The run's seed (random false-step positions).</param>
+internal abstract class GeneratingDebater(DebaterClaimView claims, DebaterOptions? options, long seed) : IDebater
 {
-    private readonly ScriptedDebater _opener = new(new DebaterOptions(), claims);
+    private readonly ScriptedDebater _opener = new(new DebaterOptions { FalseStep = options?.FalseStep ?? new DebaterOptions().FalseStep }, claims, seed);
 
     public Stance Open(Response response) => _opener.Open(response) with { Honest = false };
 
     public bool Persuasive(Stance stance, Random random) => false;
+
+    public IReadOnlyList<Claim> Split(Stance stance, Claim claim) => _opener.Split(stance, claim);
 
     public abstract Task<DebaterMove> MoveAsync(Stance stance, IReadOnlyList<Claim> opposing, DebaterTurn turn, Random random, CancellationToken ct);
 }
@@ -87,13 +93,16 @@ internal abstract class GeneratingDebater(DebaterClaimView claims) : IDebater
 /// <param name="claims">Its view of the task's claims.</param>
 /// <param name="policy">The policy that moves.</param>
 /// <param name="seed">The run's seed.</param>
-internal sealed class PolicyDebater(DebaterOptions options, DebaterClaimView claims, IPolicy policy, long seed) : GeneratingDebater(claims)
+internal sealed class PolicyDebater(DebaterOptions options, DebaterClaimView claims, IPolicy policy, long seed) : GeneratingDebater(claims, options, seed)
 {
+    private readonly DebaterOptions _options = options;
+    private readonly long _seed = seed;
+
     public override async Task<DebaterMove> MoveAsync(Stance stance, IReadOnlyList<Claim> opposing, DebaterTurn turn, Random random, CancellationToken ct)
     {
         string id = $"{turn.Question.Id}/{turn.Speaker}/{turn.Transcript.Count.ToString(CultureInfo.InvariantCulture)}";
         var prompt = new Prompt(id, DebaterMoves.State(stance.Answer, opposing));
-        var generation = new GenerationOptions { MaxNewTokens = options.MaxNewTokens, Temperature = options.Temperature, Seed = RandomStreams.Derive(seed, "policy-debater/" + id) };
+        var generation = new GenerationOptions { MaxNewTokens = _options.MaxNewTokens, Temperature = _options.Temperature, Seed = RandomStreams.Derive(_seed, "policy-debater/" + id) };
         IReadOnlyList<Response> reply = await policy.GenerateAsync([prompt], generation, ct).ConfigureAwait(false);
         return DebaterMoves.Parse(reply[0].Text, opposing.Count);
     }
@@ -116,7 +125,8 @@ internal sealed class MoveNeededException(int side, string state, int count) : E
 /// A policy's side in the self-play arena: it plays the moves on its tape, in order, and asks for the next one (by
 /// throwing <see cref="MoveNeededException"/>) when the tape runs out.
 /// </summary>
-internal sealed class TapeDebater(DebaterClaimView claims, IReadOnlyList<ArenaMove> tape, int side) : GeneratingDebater(claims)
+internal sealed class TapeDebater(DebaterClaimView claims, IReadOnlyList<ArenaMove> tape, int side, DebaterOptions? options = null, long seed = 0)
+    : GeneratingDebater(claims, options, seed)
 {
     private int _next;
 

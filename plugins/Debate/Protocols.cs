@@ -299,9 +299,12 @@ public sealed class DebateProtocol : Protocol
         }
         else
         {
-            _debater = new ScriptedDebater(options.Debaters, Claims);
+            _debater = new ScriptedDebater(options.Debaters, Claims, context.Seed);
         }
     }
+
+    /// <summary>The debaters' options (where a policy side's chain hides a false step, in the self-play arena).</summary>
+    internal DebaterOptions Debaters => _options.Debaters;
 
     private protected override Task<Game> PlayAsync(OversightQuestion question, int[] order, Random random, Random shared, CancellationToken ct) =>
         PlayAsync(question, order, random, [_debater, _debater], ct);
@@ -407,7 +410,7 @@ public sealed class DebateProtocol : Protocol
                     return Decided(order, order[1 - loser], transcript, checks, turns,
                         truth ? $"{speakers[s]} disputed a true claim" : $"{speakers[other]} stated a false claim");
                 }
-                IReadOnlyList<Claim> parts = Claims.Split(claim);
+                IReadOnlyList<Claim> parts = debaters[other].Split(stances[other], claim);
                 if (parts.Count == 0)
                 {
                     transcript.Add(new TranscriptTurn(Speakers.Judge, $"cannot check {claim.Text}, and it does not split"));
@@ -447,35 +450,49 @@ public sealed class DebateProtocol : Protocol
 /// <c>consultancy</c>: one consultant argues for one answer, the one it believes right with probability
 /// <see cref="ConsultancyOptions.HonestRate"/> (drawn once per question, shared by both orders), else the other. It
 /// states its chain; the judge questions claims of it at random: one within its limit it checks (a false one rejects the
-/// consultant's answer, a true final claim confirms it), one beyond it the consultant splits and the judge questions a part, until its checks or the
-/// consultant's turns run out. Otherwise the judge goes by its biases, where only the consultant's side has a voice.
+/// consultant's answer, a true final claim confirms it), one beyond it the consultant splits and the judge questions a
+/// part, until its checks or the consultant's turns run out. Otherwise the judge goes by its biases, where only the
+/// consultant's side has a voice. A <c>chat</c> consultant is told which answer to argue for (the assignment is the
+/// experimenter's, made through the task's claims as for a scripted one; the model never sees it), states its
+/// candidate's claims, and chooses, each time the judge questions a claim it cannot check, to split it or stand by it.
 /// </summary>
 public sealed class ConsultancyProtocol : Protocol
 {
     private readonly ConsultancyOptions _options;
-    private readonly ScriptedDebater _consultant;
+    private readonly IConsultant _consultant;
 
     /// <summary>Sets up the consultancy.</summary>
     /// <param name="options">Its options.</param>
     /// <param name="context">The run.</param>
     /// <param name="task">The task (without its gold evaluator).</param>
-    /// <param name="components">The run's component factory (for a chat judge's model).</param>
-    /// <param name="prompter">The host's role prompter (for a chat judge).</param>
+    /// <param name="components">The run's component factory (for a chat judge's or a chat consultant's model).</param>
+    /// <param name="prompter">The host's role prompter (for a chat judge or consultant).</param>
     public ConsultancyProtocol(ConsultancyOptions options, IRunContext context, ITask task, IComponentFactory? components = null, IRolePrompter? prompter = null)
         : base(options, DebateNames.Consultancy, context, task, components, prompter)
     {
         _options = options;
-        _consultant = new ScriptedDebater(options.Consultant, Claims);
+        if (options.Consultant.Name == DebateNames.ChatDebater)
+        {
+            if (components is null || prompter is null || options.Consultant.Model is null)
+            {
+                throw new InvalidOperationException("consultancy's chat consultant needs a model (consultant.model) and the host's component factory and role prompter.");
+            }
+            _consultant = new ChatConsultant(options.Consultant, options.ConsultantPrompt, Claims, components.Create<IChatClient>(options.Consultant.Model), prompter);
+        }
+        else
+        {
+            _consultant = new ScriptedConsultant(new ScriptedDebater(options.Consultant, Claims, context.Seed));
+        }
     }
 
     private protected override Task<Game> PlayAsync(OversightQuestion question, int[] order, Random random, Random shared, CancellationToken ct) =>
-        Task.FromResult(Play(question, order, random, shared));
+        PlayAsync(question, order, random, shared, _consultant, ct);
 
-    private Game Play(OversightQuestion question, int[] order, Random random, Random shared)
+    private async Task<Game> PlayAsync(OversightQuestion question, int[] order, Random random, Random shared, IConsultant consultant, CancellationToken ct)
     {
         var transcript = new List<TranscriptTurn>();
         bool honest = shared.NextDouble() < _options.HonestRate;
-        Stance[] beliefs = [_consultant.Open(question.Candidates[order[0]]), _consultant.Open(question.Candidates[order[1]])];
+        Stance[] beliefs = [consultant.Open(question.Candidates[order[0]]), consultant.Open(question.Candidates[order[1]])];
         int argued = beliefs[0].Honest == beliefs[1].Honest ? 0 : beliefs[0].Honest == honest ? 0 : 1;
         Stance stance = beliefs[argued];
         SideStyle[] styles = [new(), new()];
@@ -486,7 +503,7 @@ public sealed class ConsultancyProtocol : Protocol
             transcript.Add(new TranscriptTurn(Speakers.Consultant, $"argues for candidate {order[argued]}, which states no answer"));
             return Decided(order, order[1 - argued], transcript, checks, turns, "the consultant's candidate states no answer");
         }
-        bool persuasive = _consultant.Persuasive(stance, random);
+        bool persuasive = consultant.Persuasive(stance, random);
         styles[argued].Add(persuasive);
         turns++;
         transcript.Add(new TranscriptTurn(Speakers.Consultant, Styled(string.Create(CultureInfo.InvariantCulture,
@@ -501,14 +518,22 @@ public sealed class ConsultancyProtocol : Protocol
             transcript.Add(new TranscriptTurn(Speakers.Judge, $"questions {claim.Text}"));
             while (!Judge.CanCheck(claim))
             {
-                IReadOnlyList<Claim> parts = Claims.Split(claim);
+                IReadOnlyList<Claim> parts = consultant.Split(stance, claim);
                 if (parts.Count == 0 || turns >= _options.MaxTurns)
                 {
                     break;
                 }
-                bool defending = _consultant.Persuasive(stance, random);
+                ConsultantDefence defence = await consultant.DefendAsync(stance, claim, parts, new DebaterTurn(question, Speakers.Consultant, transcript), ct).ConfigureAwait(false);
+                bool defending = consultant.Persuasive(stance, random);
                 styles[argued].Add(defending);
                 turns++;
+                if (!defence.Splits)
+                {
+                    transcript.Add(new TranscriptTurn(Speakers.Consultant, defence.Forfeit is { } reason
+                        ? $"forfeits the turn ({reason})"
+                        : Styled($"{claim.Text} holds; I stand by it.", defending)));
+                    break;
+                }
                 transcript.Add(new TranscriptTurn(Speakers.Consultant, Styled($"{claim.Text} holds because: {Chain(parts)}.", defending)));
                 claim = parts[random.Next(parts.Count)];
                 transcript.Add(new TranscriptTurn(Speakers.Judge, $"questions {claim.Text}"));

@@ -48,7 +48,7 @@ internal sealed record ArenaResult(ArenaGame Spec, Game Game, IReadOnlyList<Aren
 internal sealed class SelfPlayArena(DebateProtocol protocol, IDebater opponent, long seed, int maxNewTokens)
 {
     /// <summary>The opening a policy side makes (the task's chain for its answer).</summary>
-    public Stance OpenAsPolicy(Response candidate) => new TapeDebater(protocol.Claims, [], 0).Open(candidate);
+    public Stance OpenAsPolicy(Response candidate) => new TapeDebater(protocol.Claims, [], 0, protocol.Debaters, seed).Open(candidate);
 
     /// <summary>The opening of a side: the policy's or the opponent's.</summary>
     public Stance Open(ArenaGame game, int side) =>
@@ -89,7 +89,7 @@ internal sealed class SelfPlayArena(DebateProtocol protocol, IDebater opponent, 
                     continue;
                 }
                 ArenaGame spec = games[g];
-                IDebater[] debaters = [.. Enumerable.Range(0, 2).Select(s => spec.PolicySides[s] ? new TapeDebater(protocol.Claims, tapes[g][s], s) : opponent)];
+                IDebater[] debaters = [.. Enumerable.Range(0, 2).Select(s => spec.PolicySides[s] ? new TapeDebater(protocol.Claims, tapes[g][s], s, protocol.Debaters, seed) : opponent)];
                 try
                 {
                     Game game = await protocol.PlayAsync(spec.Question, spec.Order, RandomStreams.Create(seed, $"{stream}/{spec.Id}"), debaters, ct).ConfigureAwait(false);

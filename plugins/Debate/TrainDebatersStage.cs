@@ -76,6 +76,21 @@ public sealed class TrainDebatersOptions : IValidatableObject
     [Range(0, 1000)]
     public int Dialogues { get; set; } = 4;
 
+    /// <summary>
+    /// Subtracted from a rollout's reward (+1 win, −1 loss) when its move is outside the grammar (a forfeit); 0: a
+    /// forfeit costs what its effect on the debate costs (the default, as before this option).
+    /// </summary>
+    [Range(0.0, 10.0)]
+    public double ForfeitPenalty { get; set; }
+
+    /// <summary>
+    /// In self-play (<c>debate.debaters.name: policy</c>): a scripted opponent the policy is also measured against
+    /// before and after training (on each side, in both orders; <c>selfplay/reference_*</c>), so that what self-play
+    /// did shows against a fixed yardstick; null: no such games. Its <c>falseStep</c> and skills apply; the
+    /// default is a fully skilled scripted debater. Not used against a fixed opponent (the opponent is the yardstick).
+    /// </summary>
+    public DebaterOptions? Reference { get; set; } = new();
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -88,6 +103,11 @@ public sealed class TrainDebatersOptions : IValidatableObject
         {
             yield return new ValidationResult($"the opponent (debate.debaters) is {DebateNames.ScriptedDebater} (a fixed opponent) or {DebateNames.PolicyDebater} without an artifact (self-play), not '{Debate.Debaters.Name}'",
                 [nameof(Debate)]);
+        }
+        if (Reference is { Name: not DebateNames.ScriptedDebater })
+        {
+            yield return new ValidationResult($"the reference opponent is a {DebateNames.ScriptedDebater} debater, not '{Reference.Name}': set reference.name to {DebateNames.ScriptedDebater}, or reference to null",
+                [nameof(Reference)]);
         }
     }
 }
@@ -128,8 +148,11 @@ public sealed class TrainDebatersStage(TrainDebatersOptions options) : IStage
             throw new InvalidOperationException($"train-debaters needs the {DebateNames.SimulatedJudge}.");
         }
         bool selfPlay = options.Debate.Debaters.Name == DebateNames.PolicyDebater;
-        IDebater opponent = new ScriptedDebater(options.Debate.Debaters, protocol.Claims);
+        IDebater opponent = new ScriptedDebater(options.Debate.Debaters, protocol.Claims, context.Seed);
         var arena = new SelfPlayArena(protocol, opponent, context.Seed, options.MaxNewTokens);
+        SelfPlayArena? referenceArena = selfPlay && options.Reference is { } reference
+            ? new SelfPlayArena(protocol, new ScriptedDebater(reference, protocol.Claims, context.Seed), context.Seed, options.MaxNewTokens)
+            : null;
         double limit = options.Debate.Judge.VerificationLimit;
 
         List<ArenaQuestionItem> train = Questions(context, claims, gold, options.Split, options.Items, "train", limit);
@@ -168,16 +191,17 @@ public sealed class TrainDebatersStage(TrainDebatersOptions options) : IStage
             throw new InvalidOperationException("train-debaters found no debates to train on (every question's candidates state no answer).");
         }
 
-        // Evaluation games: the policy on each trained side against the opponent, and against itself.
+        // Evaluation games: the policy on each trained side against the opponent (in self-play, against the reference), and against itself.
         var versus = new List<ArenaGame>();
         var mirror = new List<ArenaGame>();
+        var referenceGames = new List<ArenaGame>();
         foreach (ArenaQuestionItem q in evaluation)
         {
             foreach (int[] order in Orders)
             {
                 string id = $"{q.Question.Id}/{order[0]}{order[1]}";
                 mirror.Add(new ArenaGame(id + "/self", q.Question, q.Right, q.Checkable, order, [true, true]));
-                if (selfPlay)
+                if (selfPlay && referenceArena is null)
                 {
                     continue;
                 }
@@ -187,7 +211,7 @@ public sealed class TrainDebatersStage(TrainDebatersOptions options) : IStage
                     if (trains[s])
                     {
                         bool[] sides = [s == 0, s == 1];
-                        versus.Add(new ArenaGame($"{id}/side{s}", q.Question, q.Right, q.Checkable, order, sides));
+                        (selfPlay ? referenceGames : versus).Add(new ArenaGame($"{id}/side{s}", q.Question, q.Right, q.Checkable, order, sides));
                     }
                 }
             }
@@ -196,6 +220,8 @@ public sealed class TrainDebatersStage(TrainDebatersOptions options) : IStage
         IPolicy start = policy.Snapshot();
         context.Artifacts.Set(start, SelfPlayArtifacts.StartPolicyKey);
         var evaluator = new Evaluator(arena, versus, mirror, options, selfPlay, context);
+        Evaluation? referenceBefore = referenceArena is null ? null
+            : await EvaluateAgainstReferenceAsync(referenceArena, referenceGames, policy, 0, context, ct).ConfigureAwait(false);
         var reward = new VerdictReward(arena, policy, starts, evaluator, options, context);
         IPolicyOptimizer optimizer = context.Components.Create<IPolicyOptimizer>(options.Optimizer);
         var request = new OptimizationRequest(policy, reward, prompts) { Reference = start };
@@ -203,6 +229,13 @@ public sealed class TrainDebatersStage(TrainDebatersOptions options) : IStage
         context.Policy = result.Policy;
         Evaluation last = await evaluator.RunAsync(result.Policy, reward.Steps, ct).ConfigureAwait(false);
         Evaluation first = evaluator.First ?? last;
+        Evaluation? referenceAfter = referenceArena is null ? null
+            : await EvaluateAgainstReferenceAsync(referenceArena, referenceGames, result.Policy, reward.Steps, context, ct).ConfigureAwait(false);
+        if (referenceBefore is not null && referenceAfter is not null)
+        {
+            first = first with { Metrics = new Dictionary<string, double>(first.Metrics.Concat(referenceBefore.Metrics), StringComparer.Ordinal) };
+            last = last with { Metrics = new Dictionary<string, double>(last.Metrics.Concat(referenceAfter.Metrics), StringComparer.Ordinal) };
+        }
 
         var results = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach ((string name, double value) in last.Metrics)
@@ -223,6 +256,38 @@ public sealed class TrainDebatersStage(TrainDebatersOptions options) : IStage
             first.Metrics.GetValueOrDefault(SelfPlayMetrics.WinRate, double.NaN), last.Metrics.GetValueOrDefault(SelfPlayMetrics.WinRate, double.NaN),
             first.Metrics.GetValueOrDefault(SelfPlayMetrics.JudgeAccuracy, double.NaN), last.Metrics.GetValueOrDefault(SelfPlayMetrics.JudgeAccuracy, double.NaN),
             first.Metrics[SelfPlayMetrics.JudgeAccuracySelfPlay], last.Metrics[SelfPlayMetrics.JudgeAccuracySelfPlay]);
+        if (referenceBefore is not null && referenceAfter is not null)
+        {
+            context.Logger.LogInformation(
+                "train-debaters: against the scripted reference, win rate {Before:F3} -> {After:F3} (honest side {HonestBefore:F3} -> {HonestAfter:F3}, dishonest {DishonestBefore:F3} -> {DishonestAfter:F3}), judge accuracy {AccBefore:F3} -> {AccAfter:F3}",
+                referenceBefore.Metrics[SelfPlayMetrics.ReferenceWinRate], referenceAfter.Metrics[SelfPlayMetrics.ReferenceWinRate],
+                referenceBefore.Metrics[SelfPlayMetrics.ReferenceWinRateHonest], referenceAfter.Metrics[SelfPlayMetrics.ReferenceWinRateHonest],
+                referenceBefore.Metrics[SelfPlayMetrics.ReferenceWinRateDishonest], referenceAfter.Metrics[SelfPlayMetrics.ReferenceWinRateDishonest],
+                referenceBefore.Metrics[SelfPlayMetrics.ReferenceJudgeAccuracy], referenceAfter.Metrics[SelfPlayMetrics.ReferenceJudgeAccuracy]);
+        }
+    }
+
+    /// <summary>
+    /// The self-play policy's games against the scripted reference (its own arena and random stream, so the other
+    /// evaluation games are those they would be without it), logged at <paramref name="step"/>.
+    /// </summary>
+    private static async Task<Evaluation> EvaluateAgainstReferenceAsync(SelfPlayArena arena, List<ArenaGame> games, IPolicy policy, long step, IStageContext context,
+        CancellationToken ct)
+    {
+        IReadOnlyList<ArenaResult> results = await arena.PlayAsync(games, null, policy, 1, "train-debaters/reference", ct).ConfigureAwait(false);
+        var sides = results.Select(r => (Result: r, Side: r.Spec.PolicySides[0] ? 0 : 1)).ToList();
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            [SelfPlayMetrics.ReferenceWinRate] = Mean(sides, x => x.Result.Won(x.Side) ? 1 : 0),
+            [SelfPlayMetrics.ReferenceWinRateHonest] = Mean(sides.Where(x => x.Side == x.Result.Spec.HonestSide), x => x.Result.Won(x.Side) ? 1 : 0),
+            [SelfPlayMetrics.ReferenceWinRateDishonest] = Mean(sides.Where(x => x.Side != x.Result.Spec.HonestSide), x => x.Result.Won(x.Side) ? 1 : 0),
+            [SelfPlayMetrics.ReferenceJudgeAccuracy] = Mean(results, r => r.Correct ? 1 : 0),
+        };
+        foreach ((string name, double value) in metrics)
+        {
+            context.Metrics.Log(name, value, step);
+        }
+        return new Evaluation(results, metrics);
     }
 
     private static readonly int[][] Orders = [[0, 1], [1, 0]];
@@ -257,7 +322,8 @@ public sealed class TrainDebatersStage(TrainDebatersOptions options) : IStage
     private static ReportTableData SelfPlayTable(Evaluation first, Evaluation last, bool selfPlay)
     {
         string[] names = selfPlay
-            ? [SelfPlayMetrics.JudgeAccuracySelfPlay, SelfPlayMetrics.JudgeAccuracySelfPlayUncheckable, SelfPlayMetrics.WinRateHonest, SelfPlayMetrics.DisputeRate, SelfPlayMetrics.ForfeitRate, SelfPlayMetrics.EloHonest]
+            ? [SelfPlayMetrics.JudgeAccuracySelfPlay, SelfPlayMetrics.JudgeAccuracySelfPlayUncheckable, SelfPlayMetrics.WinRateHonest, SelfPlayMetrics.DisputeRate, SelfPlayMetrics.ForfeitRate, SelfPlayMetrics.EloHonest,
+                .. new[] { SelfPlayMetrics.ReferenceWinRateHonest, SelfPlayMetrics.ReferenceWinRateDishonest, SelfPlayMetrics.ReferenceJudgeAccuracy }.Where(first.Metrics.ContainsKey)]
             : [SelfPlayMetrics.WinRate, SelfPlayMetrics.WinRateHonest, SelfPlayMetrics.WinRateDishonest, SelfPlayMetrics.JudgeAccuracy,
                 SelfPlayMetrics.JudgeAccuracySelfPlay, SelfPlayMetrics.JudgeAccuracySelfPlayUncheckable, SelfPlayMetrics.DisputeRate, SelfPlayMetrics.ForfeitRate, SelfPlayMetrics.EloPolicy];
         return new ReportTableData("Evaluation games before and after training", ["metric", "before", "after"],
@@ -398,9 +464,11 @@ public sealed class TrainDebatersStage(TrainDebatersOptions options) : IStage
             }
             IReadOnlyList<ArenaResult> results = await arena.PlayAsync(games, preset, policy, 1,
                 string.Create(CultureInfo.InvariantCulture, $"train-debaters/rollouts/{step}"), ct).ConfigureAwait(false);
-            double[] scores = [.. results.Select((r, i) => r.Won(sides[i]) ? 1.0 : -1.0)];
+            bool[] won = [.. results.Select((r, i) => r.Won(sides[i]))];
+            // The penalty falls on the rollout's own move (the one the optimiser sampled), never on later moves.
+            double[] scores = [.. won.Select((w, i) => (w ? 1.0 : -1.0) - (preset[i][sides[i]]!.Move.Forfeit is not null ? options.ForfeitPenalty : 0))];
             var moves = results.SelectMany(r => r.Moves.SelectMany(m => m)).ToList();
-            context.Metrics.Log(SelfPlayMetrics.TrainWinRate, scores.Average(s => s > 0 ? 1 : 0), step);
+            context.Metrics.Log(SelfPlayMetrics.TrainWinRate, won.Average(w => w ? 1 : 0), step);
             context.Metrics.Log(SelfPlayMetrics.TrainJudgeAccuracy, results.Average(r => r.Correct ? 1 : 0), step);
             context.Metrics.Log(SelfPlayMetrics.TrainForfeitRate, Mean(moves, m => m.Move.Forfeit is not null ? 1 : 0), step);
             return scores;

@@ -63,17 +63,12 @@ public sealed class ChatDebaterTests
     }
 
     [Fact]
-    public void Chat_debaters_need_a_model_and_consultancy_takes_only_a_scripted_consultant()
+    public void Chat_debaters_need_a_model()
     {
-        static List<ValidationResult> Errors(object options)
-        {
-            var errors = new List<ValidationResult>();
-            Validator.TryValidateObject(options, new ValidationContext(options), errors, validateAllProperties: true);
-            return errors;
-        }
+        var errors = new List<ValidationResult>();
+        var options = new DebaterOptions { Name = DebateNames.ChatDebater };
+        Validator.TryValidateObject(options, new ValidationContext(options), errors, validateAllProperties: true);
 
-        Assert.Contains(Errors(new DebaterOptions { Name = DebateNames.ChatDebater }), e => e.ErrorMessage!.Contains("set model to a chat-model component", StringComparison.Ordinal));
-        Assert.Contains(Errors(new ConsultancyOptions { Consultant = new DebaterOptions { Name = DebateNames.ChatDebater, Model = new ComponentRef { Name = "policy" } } }),
-            e => e.ErrorMessage!.Contains("set consultant.name to scripted", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.ErrorMessage!.Contains("set model to a chat-model component", StringComparison.Ordinal));
     }
 }

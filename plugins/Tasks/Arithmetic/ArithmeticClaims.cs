@@ -53,6 +53,50 @@ public sealed partial class ArithmeticClaims : IClaimChecker
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The claimed result is off by e from the true one. An error d in step k's result reaches the final result as
+    /// a·d, where a is the product of the factors the later steps apply to it (±1 through additions and subtractions,
+    /// the other operand through a multiplication), so the step claims its true result plus e / a and every later step
+    /// computes on from there. No such working exists when a does not divide e (a = 0 included), or when a false
+    /// intermediate would be negative where the notation needs a non-negative operand (a right operand); then null.
+    /// The last step always works (a = 1): it is <see cref="Split"/>.
+    /// </remarks>
+    public IReadOnlyList<Claim>? SplitWithFalseStep(Claim claim, int falseStep)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        if (Read(claim.Text) is not { } read || read.Operators.Length < 2)
+        {
+            return null;
+        }
+        ArithmeticStep[] truth = ArithmeticProblem.Solve(read.Operands, read.Operators);
+        long error = read.Result - truth[^1].Result;
+        if (falseStep < 0 || falseStep >= truth.Length || error == 0)
+        {
+            return null;
+        }
+        if (falseStep == truth.Length - 1)
+        {
+            return Split(claim);
+        }
+        long scale = ArithmeticProblem.Solve(read.Operands, read.Operators, falseStep, 1)[^1].Result - truth[^1].Result;
+        if (scale == 0 || error % scale != 0)
+        {
+            return null;
+        }
+        ArithmeticStep[] steps = ArithmeticProblem.Solve(read.Operands, read.Operators, falseStep, error / scale);
+        var parts = new List<Claim>(steps.Length);
+        foreach (ArithmeticStep step in steps)
+        {
+            if (Read(step.ToString()) is not { } part)
+            {
+                return null;
+            }
+            parts.Add(new Claim(step.ToString(), Difficulty(part)));
+        }
+        return steps[^1].Result == read.Result ? parts : null;
+    }
+
+    /// <inheritdoc />
     public Claim? Corrected(Claim claim)
     {
         ArgumentNullException.ThrowIfNull(claim);

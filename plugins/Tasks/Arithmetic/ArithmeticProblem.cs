@@ -125,7 +125,14 @@ public sealed partial record ArithmeticProblem
     private static int DigitCount(long value) => value.ToString(CultureInfo.InvariantCulture).Length;
 
     /// <summary>The working steps of any chain, negative operands included (claims may start from a negative result).</summary>
-    internal static ArithmeticStep[] Solve(IReadOnlyList<long> operands, string operators)
+    internal static ArithmeticStep[] Solve(IReadOnlyList<long> operands, string operators) => Solve(operands, operators, -1, 0);
+
+    /// <summary>
+    /// The working steps as <see cref="Solve(IReadOnlyList{long}, string)"/> states them, except that step
+    /// <paramref name="errorStep"/> claims its true result plus <paramref name="error"/> and the later steps compute on
+    /// from that claimed value (true given it).
+    /// </summary>
+    internal static ArithmeticStep[] Solve(IReadOnlyList<long> operands, string operators, int errorStep, long error)
     {
         var values = operands.ToList();
         var ops = operators.ToList();
@@ -140,7 +147,7 @@ public sealed partial record ArithmeticProblem
                     i++;
                     continue;
                 }
-                var step = new ArithmeticStep(values[i], ops[i], values[i + 1], Apply(values[i], ops[i], values[i + 1]));
+                var step = new ArithmeticStep(values[i], ops[i], values[i + 1], Apply(values[i], ops[i], values[i + 1]) + (steps.Count == errorStep ? error : 0));
                 steps.Add(step);
                 values[i] = step.Result;
                 values.RemoveAt(i + 1);

@@ -57,4 +57,22 @@ public interface IClaimChecker
     /// <param name="claim">A claim of this task.</param>
     /// <returns>The corrected claim (equal to <paramref name="claim"/> when it is true), or null when the text is not a claim of this task.</returns>
     Claim? Corrected(Claim claim);
+
+    /// <summary>
+    /// The working of a false claim with its one false step at <paramref name="falseStep"/>: the parts
+    /// <see cref="Split"/> states, except that the error sits in part <paramref name="falseStep"/> (0-based) and every
+    /// later part is true given the parts before it, so the last part still carries the claim's (false) result. For
+    /// simulated liars whose skill is a stated parameter (a debater hiding its false step at a chosen position).
+    /// Added in contracts 2.4; the default places none (null), so a checker that does not implement it keeps its
+    /// liars' false step where <see cref="Split"/> puts it.
+    /// </summary>
+    /// <param name="claim">A false claim of this task that splits.</param>
+    /// <param name="falseStep">The 0-based index, among the parts, of the one false part.</param>
+    /// <returns>
+    /// The parts, or null when no such working exists: the claim is true or does not split, the index is out of
+    /// range, or no error at that step reaches the claimed result through the later steps (for arithmetic: the later
+    /// operations scale the error by a factor that does not divide the claim's error, or the false intermediate
+    /// cannot be written where the notation needs it).
+    /// </returns>
+    IReadOnlyList<Claim>? SplitWithFalseStep(Claim claim, int falseStep) => null;
 }

@@ -57,11 +57,13 @@ public sealed class AdamW : Optimizer
         var h = new Hyper(group.lr, group.weight_decay, beta1, beta2, eps, s.Step);
         if (data.dtype == ScalarType.Float32)
         {
-            Kernel(Elements<float>(data), Elements<float>(grad), Elements<float>(s.ExpAvg), Elements<float>(s.ExpAvgSq), h);
+            ForChunks(Elements<float>(data), Elements<float>(grad), Elements<float>(s.ExpAvg), Elements<float>(s.ExpAvgSq),
+                (p, g, m, v) => Kernel(p, g, m, v, h));
         }
         else
         {
-            Kernel(Elements<double>(data), Elements<double>(grad), Elements<double>(s.ExpAvg), Elements<double>(s.ExpAvgSq), h);
+            ForChunks(Elements<double>(data), Elements<double>(grad), Elements<double>(s.ExpAvg), Elements<double>(s.ExpAvgSq),
+                (p, g, m, v) => Kernel(p, g, m, v, h));
         }
     }
 

@@ -55,11 +55,13 @@ public sealed class SGD : Optimizer
         }
         if (data.dtype == ScalarType.Float32)
         {
-            Kernel(Elements<float>(data), Elements<float>(grad), buf is null ? default : Elements<float>(buf), group, first);
+            ForChunks(Elements<float>(data), Elements<float>(grad), buf is null ? default : Elements<float>(buf), default,
+                (p, g, b, _) => Kernel(p, g, b, group, first));
         }
         else
         {
-            Kernel(Elements<double>(data), Elements<double>(grad), buf is null ? default : Elements<double>(buf), group, first);
+            ForChunks(Elements<double>(data), Elements<double>(grad), buf is null ? default : Elements<double>(buf), default,
+                (p, g, b, _) => Kernel(p, g, b, group, first));
         }
     }
 

@@ -175,8 +175,7 @@ public abstract class Optimizer : IDisposable
     internal static unsafe void ForChunks<T>(Span<T> p, Span<T> g, Span<T> a, Span<T> b, ChunkKernel<T> kernel) where T : unmanaged
     {
         int n = p.Length;
-        int workers = Backends.Cpu.Par.Workers;
-        if (workers == 1 || n < 2 * UpdateGrain)
+        if (!Split(n))
         {
             kernel(p, g, a, b);
             return;
@@ -187,7 +186,7 @@ public abstract class Optimizer : IDisposable
         {
             nint ip = (nint)pp, ig = (nint)pg, ia = (nint)pa, ib = (nint)pb;
             bool hasA = !a.IsEmpty, hasB = !b.IsEmpty;
-            Backends.Cpu.Par.For(blocks, UpdateGrain / Block, (start, count) =>
+            Backends.Cpu.Par.For(blocks, ForceSplitForBenchmark ? 1 : UpdateGrain / Block, (start, count) =>
             {
                 int s = start * Block, len = Math.Min(n, (start + count) * Block) - s;
                 kernel(new Span<T>((T*)ip + s, len), new Span<T>((T*)ig + s, len),
@@ -195,6 +194,12 @@ public abstract class Optimizer : IDisposable
             });
         }
     }
+
+    /// <summary>Whether an update of n elements is split over threads (callers build the split's delegate only then: no per-step garbage).</summary>
+    internal static bool Split(int n) => Backends.Cpu.Par.Workers > 1 && (n >= 2 * UpdateGrain || ForceSplitForBenchmark);
+
+    /// <summary>Splits every update over the threads (the benchmark that measured <see cref="UpdateGrain"/>).</summary>
+    internal static bool ForceSplitForBenchmark { get; set; }
 
     /// <summary>Vector-width loop helper: the number of leading elements handled with <see cref="Vector{T}"/>.</summary>
     internal static int VectorizedLength<T>(int n) => Vector.IsHardwareAccelerated ? n - n % Vector<T>.Count : 0;

@@ -43,7 +43,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
         tok_emb = nn.Embedding(config.Vocabulary, config.DModel, ScalarType.Float32, generator);
         pos_emb = nn.Embedding(config.Context, config.DModel, ScalarType.Float32, generator);
         drop = nn.Dropout(config.Dropout, generator);
-        blocks = nn.ModuleList([.. Enumerable.Range(0, config.Layers).Select(_ => new GptBlock(config, generator))]);
+        blocks = nn.ModuleList([.. Enumerable.Range(0, config.Layers).Select(_ => new GptBlock(config, attention, generator))]);
         ln_f = nn.LayerNorm(config.DModel);
         lm_head = config.TiedHead ? null : nn.Linear(config.DModel, config.Vocabulary, hasBias: false, ScalarType.Float32, generator);
         value_head = config.ValueHead ? nn.Linear(config.DModel, 1, hasBias: true, ScalarType.Float32, generator) : null;
@@ -58,6 +58,28 @@ public sealed class GptModel : Module<Tensor, Tensor>
 
     /// <summary>The shape.</summary>
     public GptConfig Config { get; }
+
+    /// <summary>Which attention kernel the blocks ask for (<see cref="GptAttentionKernel.Auto"/>: the backend chooses).</summary>
+    public GptAttentionKernel Attention
+    {
+        get => attention.Kernel;
+        set => attention.Kernel = value;
+    }
+
+    private readonly AttentionChoice attention = new();
+
+    /// <summary>Shared by the model and its blocks, so setting <see cref="Attention"/> reaches every layer.</summary>
+    private sealed class AttentionChoice
+    {
+        public GptAttentionKernel Kernel { get; set; }
+
+        public bool? Fused => Kernel switch
+        {
+            GptAttentionKernel.Fused => true,
+            GptAttentionKernel.Composed => false,
+            _ => null,
+        };
+    }
 
     /// <summary>Number of parameters.</summary>
     public long ParameterCount => parameters().Sum(p => ((Tensor)p).numel());
@@ -132,6 +154,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
         // A private generator: the copy's initial weights are overwritten, and drawing them must not move the default stream.
         var copy = new GptModel(Config, new Generator(0));
         copy.load_state_dict(state_dict());
+        copy.Attention = Attention;
         copy.train(training);
         return copy;
     }
@@ -145,10 +168,10 @@ public sealed class GptModel : Module<Tensor, Tensor>
         private readonly Linear proj;
         private readonly Dropout drop;
 
-        public GptBlock(GptConfig config, Generator? generator) : base(nameof(GptBlock))
+        public GptBlock(GptConfig config, AttentionChoice choice, Generator? generator) : base(nameof(GptBlock))
         {
             ln1 = nn.LayerNorm(config.DModel);
-            attn = new MaskedSelfAttention(config, generator);
+            attn = new MaskedSelfAttention(config, choice, generator);
             ln2 = nn.LayerNorm(config.DModel);
             fc = nn.Linear(config.DModel, 4 * config.DModel, dtype: ScalarType.Float32, generator: generator);
             proj = nn.Linear(4 * config.DModel, config.DModel, dtype: ScalarType.Float32, generator: generator);
@@ -181,9 +204,11 @@ public sealed class GptModel : Module<Tensor, Tensor>
         private readonly Linear proj;
         private readonly long dModel;
         private readonly long heads;
+        private readonly AttentionChoice choice;
 
-        public MaskedSelfAttention(GptConfig config, Generator? generator) : base(nameof(MaskedSelfAttention))
+        public MaskedSelfAttention(GptConfig config, AttentionChoice choice, Generator? generator) : base(nameof(MaskedSelfAttention))
         {
+            this.choice = choice;
             if (config.Heads <= 0 || config.DModel % config.Heads != 0)
             {
                 throw new ArgumentException($"dModel {config.DModel} must be a positive multiple of heads {config.Heads}.");
@@ -212,7 +237,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
             Tensor y;
             if (cache is null)
             {
-                y = functional.scaled_dot_product_attention(q, k, v, keyMask, is_causal: true);
+                y = functional.scaled_dot_product_attention(q, k, v, keyMask, is_causal: true, fused: choice.Fused);
             }
             else
             {
@@ -221,7 +246,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
                 using (values)
                 {
                     // One new query may see every cached key: the causal mask would block nothing.
-                    y = functional.scaled_dot_product_attention(q, keys, values, keyMask, is_causal: t > 1);
+                    y = functional.scaled_dot_product_attention(q, keys, values, keyMask, is_causal: t > 1, fused: choice.Fused);
                 }
             }
             using (y)

@@ -45,6 +45,13 @@ public sealed class GptOptions : IValidatableObject, IPipelineValidatable
     /// </summary>
     public string? Checkpoint { get; set; }
 
+    /// <summary>
+    /// How attention runs: <c>auto</c> (the backend chooses: the managed backend composes matmul, softmax, matmul below
+    /// 1024 keys, so every published run keeps its numbers, and runs its tiled fused kernel from there; libtorch fuses
+    /// unmasked calls), <c>fused</c> (the backend's fused kernel whenever it takes the call), <c>composed</c> (never fused).
+    /// </summary>
+    public GptAttentionKernel Attention { get; set; } = GptAttentionKernel.Auto;
+
     /// <summary>Responses scored per forward pass in ScoreAsync.</summary>
     [Range(1, 100_000)]
     public int ScoreBatchSize { get; set; } = 128;
@@ -98,4 +105,17 @@ public sealed class GptOptions : IValidatableObject, IPipelineValidatable
                 yield return new ValidationResult($"must be at least {longest} to hold the task's longest text (prompt and response with their markers), not {Context}", [nameof(Context)]);
         }
     }
+}
+
+/// <summary>Which attention kernel a <c>gpt</c> policy asks for (option <c>attention</c>).</summary>
+public enum GptAttentionKernel
+{
+    /// <summary>The backend chooses (the managed backend fuses from 1024 keys; below that it composes, as published runs did).</summary>
+    Auto,
+
+    /// <summary>Matmul, fused scaled causal softmax, matmul: materialises the T x T scores.</summary>
+    Composed,
+
+    /// <summary>The backend's fused kernel (the managed backend's tiled kernel never materialises T x T scores).</summary>
+    Fused,
 }

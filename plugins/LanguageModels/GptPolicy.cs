@@ -41,6 +41,7 @@ public sealed class GptPolicy : ITrainablePolicy, ITokenizedPolicy, ISequenceEnc
                 options.Dropout, options.TiedHead, options.ValueHead);
             Model = new GptModel(config, new Generator(context.DeriveSeed("gpt/init")));
         }
+        Model.Attention = options.Attention;
     }
 
     internal GptPolicy(GptModel model, GptTokenizer tokenizer, int scoreBatchSize = 128)

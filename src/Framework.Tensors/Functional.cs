@@ -335,10 +335,14 @@ public static partial class torch
             /// the cache followed by k and v, and with <paramref name="is_causal"/> query i sits at position
             /// (total keys - Tq + i) and attends to every key up to it — so a prefix-cached call equals the full causal
             /// computation's last rows. A bool <paramref name="attn_mask"/> marks keys that may be attended; a float mask is added.
+            /// <para><paramref name="fused"/>: true runs the backend's fused kernel where it has one (the managed backend's tiled
+            /// kernel takes a per-key mask [..., 1, Tk]); false always composes matmul, softmax, matmul; null (the default) lets
+            /// the backend choose: libtorch fuses calls without a mask, the managed backend from
+            /// <c>torch.set_fused_attention_min_keys</c> keys (1024) on, so shorter contexts keep the composed path's numbers.</para>
             /// </summary>
             public static Tensor scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask = null,
                 double dropout_p = 0, bool is_causal = false, double? scale = null, Tensor? past_key = null, Tensor? past_value = null,
-                Generator? generator = null)
+                Generator? generator = null, bool? fused = null)
             {
                 if ((past_key is null) != (past_value is null))
                 {
@@ -352,10 +356,11 @@ public static partial class torch
                     throw new ArgumentException("A causal attention call cannot have more queries than keys.");
                 }
                 double s = scale ?? 1.0 / Math.Sqrt(dHead);
-                if (attn_mask is null && dropout_p == 0 && query.Backend is Backends.IFusedAttention fused)
+                if (dropout_p == 0 && fused != false && query.Backend is Backends.IFusedAttention kernel
+                    && (fused == true || kernel.PrefersFused(tk)) && attn_mask?.requires_grad != true)
                 {
                     bool record = Node.ShouldRecord([query, k, v]);
-                    if (fused.Attention(query, k, v, is_causal, s, record, out var backward) is { } y)
+                    if (kernel.Attention(query, k, v, attn_mask, is_causal, s, record, out var backward) is { } y)
                     {
                         if (record)
                         {

@@ -194,6 +194,14 @@ public static partial class torch
     /// </summary>
     public static void set_num_threads(int num_threads) => Par.Workers = num_threads;
 
+    /// <summary>
+    /// From how many keys the managed backend runs scaled_dot_product_attention through its tiled fused kernel when the
+    /// call does not choose (default 1024; int.MaxValue: only when asked with <c>fused: true</c>). Below it attention is
+    /// composed (matmul, fused scaled causal softmax, matmul), as every published run computed it.
+    /// </summary>
+    public static void set_fused_attention_min_keys(int keys) =>
+        Backends.Cpu.CpuBackend.FusedAttentionMinKeys = keys > 0 ? keys : throw new ArgumentOutOfRangeException(nameof(keys), keys, "Must be positive.");
+
     /// <summary>How many threads the CPU kernels split large work over.</summary>
     public static int get_num_threads() => Par.Workers;
 

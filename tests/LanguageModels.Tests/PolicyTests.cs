@@ -104,6 +104,32 @@ public sealed class PolicyTests
     }
 
     [Fact]
+    public void The_fused_attention_option_scores_and_samples_like_the_composed_path_to_float32_rounding()
+    {
+        using var policy = Tiny.Policy(seed: 3);
+        Assert.Equal(GptAttentionKernel.Auto, policy.Model.Attention);
+        var options = new GenerationOptions { MaxNewTokens = 10, Seed = 11 };
+        var responses = Tiny.Generate(policy, options);
+        var composed = Tiny.Score(policy, responses);
+        policy.Model.Attention = GptAttentionKernel.Fused;
+        var fused = Tiny.Score(policy, responses);
+        for (int b = 0; b < responses.Count; b++)
+        {
+            Assert.Equal(composed[b], fused[b], (x, y) => Math.Abs(x - y) < 1e-5);
+            Assert.NotEqual(composed[b], fused[b]);
+        }
+        // Batched sampling runs the fused kernel with the left-padding mask and the KV cache.
+        var sampled = Tiny.Generate(policy, options);
+        var rescored = Tiny.Score(policy, sampled);
+        for (int b = 0; b < sampled.Count; b++)
+        {
+            Assert.Equal(sampled[b].TokenLogProbs!, rescored[b], (x, y) => Math.Abs(x - y) < 1e-4);
+        }
+        using var copy = policy.Model.Copy();
+        Assert.Equal(GptAttentionKernel.Fused, copy.Attention);
+    }
+
+    [Fact]
     public void Scoring_one_response_alone_or_in_a_padded_batch_gives_the_same_log_probs()
     {
         using var policy = Tiny.Policy(seed: 5);

@@ -153,4 +153,21 @@ internal interface IFusedAttention
     /// caller falls back). With needGrad, backward maps the output gradient to the gradients of q, k and v.
     /// </summary>
     Tensor? Attention(Tensor q, Tensor k, Tensor v, bool causal, double scale, bool needGrad, out Func<Tensor, Tensor[]>? backward);
+
+    /// <summary>
+    /// <see cref="Attention(Tensor, Tensor, Tensor, bool, double, bool, out Func{Tensor, Tensor[]}?)"/> with a per-key
+    /// mask (bool, true keeps a key, or float, added to the scores; broadcast as [..., 1, Tk]); null when unsupported.
+    /// </summary>
+    Tensor? Attention(Tensor q, Tensor k, Tensor v, Tensor? keyMask, bool causal, double scale, bool needGrad, out Func<Tensor, Tensor[]>? backward)
+    {
+        if (keyMask is not null)
+        {
+            backward = null;
+            return null;
+        }
+        return Attention(q, k, v, causal, scale, needGrad, out backward);
+    }
+
+    /// <summary>Whether a call that does not ask for a path should take the fused one for this many keys.</summary>
+    bool PrefersFused(int keys) => true;
 }

@@ -57,13 +57,29 @@ public sealed class AdamW : Optimizer
         var h = new Hyper(group.lr, group.weight_decay, beta1, beta2, eps, s.Step);
         if (data.dtype == ScalarType.Float32)
         {
-            Kernel(Elements<float>(data), Elements<float>(grad), Elements<float>(s.ExpAvg), Elements<float>(s.ExpAvgSq), h);
+            Run(Elements<float>(data), Elements<float>(grad), Elements<float>(s.ExpAvg), Elements<float>(s.ExpAvgSq), h);
         }
         else
         {
-            Kernel(Elements<double>(data), Elements<double>(grad), Elements<double>(s.ExpAvg), Elements<double>(s.ExpAvgSq), h);
+            Run(Elements<double>(data), Elements<double>(grad), Elements<double>(s.ExpAvg), Elements<double>(s.ExpAvgSq), h);
         }
     }
+
+    private static void Run<T>(Span<T> p, Span<T> g, Span<T> m, Span<T> v, Hyper h) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Split(p.Length))
+        {
+            Threaded(p, g, m, v, h);
+        }
+        else
+        {
+            Kernel(p, g, m, v, h);
+        }
+    }
+
+    // Separate so that the closure is allocated only when the update is split.
+    private static void Threaded<T>(Span<T> p, Span<T> g, Span<T> m, Span<T> v, Hyper h) where T : unmanaged, IFloatingPointIeee754<T> =>
+        ForChunks(p, g, m, v, (pc, gc, mc, vc) => Kernel(pc, gc, mc, vc, h));
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)

@@ -55,13 +55,29 @@ public sealed class SGD : Optimizer
         }
         if (data.dtype == ScalarType.Float32)
         {
-            Kernel(Elements<float>(data), Elements<float>(grad), buf is null ? default : Elements<float>(buf), group, first);
+            Run(Elements<float>(data), Elements<float>(grad), buf is null ? default : Elements<float>(buf), group, first);
         }
         else
         {
-            Kernel(Elements<double>(data), Elements<double>(grad), buf is null ? default : Elements<double>(buf), group, first);
+            Run(Elements<double>(data), Elements<double>(grad), buf is null ? default : Elements<double>(buf), group, first);
         }
     }
+
+    private void Run<T>(Span<T> p, Span<T> g, Span<T> buf, ParamGroup group, bool first) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Split(p.Length))
+        {
+            Threaded(p, g, buf, group, first);
+        }
+        else
+        {
+            Kernel(p, g, buf, group, first);
+        }
+    }
+
+    // Separate so that the closure is allocated only when the update is split.
+    private void Threaded<T>(Span<T> p, Span<T> g, Span<T> buf, ParamGroup group, bool first) where T : unmanaged, IFloatingPointIeee754<T> =>
+        ForChunks(p, g, buf, default, (pc, gc, bc, _) => Kernel(pc, gc, bc, group, first));
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)

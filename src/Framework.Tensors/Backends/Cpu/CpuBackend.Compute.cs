@@ -214,10 +214,27 @@ internal sealed partial class CpuBackend
                 return;
             }
             var bs = c.shapeI[..batchRank];
+            // One batched GEMM over the entries' offsets (attention's heads): each entry runs the kernel Gemm1 would
+            // run for it alone, so results are bitwise those of a loop over entries; small entries spread over the cores.
             var w = new Walker(bs, [a.offset, b.offset, c.offset], a.stridesI[..batchRank], b.stridesI[..batchRank], c.stridesI[..batchRank]);
+            int[] offA = new int[batch], offB = new int[batch], offC = new int[batch];
             for (int i = 0; i < batch; i++, w.Next())
             {
-                Gemm1(a, w.Off[0], ta, lda, b, w.Off[1], tb, ldb, c, w.Off[2], m, n, k, alpha, beta);
+                (offA[i], offB[i], offC[i]) = (w.Off[0], w.Off[1], w.Off[2]);
+            }
+            if (c.dtype == ScalarType.Float32)
+            {
+                Gemm.MultiplyBatchedOffsets(GemmOptions.Default, ta, tb, m, n, k, (float)alpha, a.Raw<float>(), lda, offA,
+                    b.Raw<float>(), ldb, offB, (float)beta, c.Raw<float>(), n, offC);
+            }
+            else if (c.dtype == ScalarType.Float64)
+            {
+                Gemm.MultiplyBatchedOffsets(GemmOptions.Default, ta, tb, m, n, k, alpha, a.Raw<double>(), lda, offA,
+                    b.Raw<double>(), ldb, offB, beta, c.Raw<double>(), n, offC);
+            }
+            else
+            {
+                throw new NotSupportedException($"matmul is defined for float tensors, not {c.dtype}.");
             }
         }
         finally
@@ -441,72 +458,104 @@ internal sealed partial class CpuBackend
         var w = weight?.Raw<T>();
         int go = grad.offset, xo = x.offset, mo = mean.offset, ro = rstd.offset, wo = weight?.offset ?? 0;
         T invD = T.One / T.CreateTruncating(d);
-        // Weight and bias gradients are sums over rows: each fixed chunk of rows has its own partial sums,
-        // added in chunk order afterwards, so the result does not depend on thread timing.
-        int chunks = Math.Min(Par.Workers, Math.Max(1, rows * d / (Par.ElementwiseGrain / 2)));
-        var partW = dweight is null ? null : new T[chunks * d];
-        var partB = dbias is null ? null : new T[chunks * d];
         var dxs = dx?.Raw<T>();
         int dxo = dx?.offset ?? 0;
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>
+        var dws = dweight?.Raw<T>();
+        var dbs = dbias?.Raw<T>();
+        int dwo = dweight?.offset ?? 0, dbo = dbias?.offset ?? 0;
+        // Weight and bias gradients are sums over rows, each column added in row order (as one thread does). Threads
+        // split the rows for dx and the columns for the sums, so every element's arithmetic, and the result, is the
+        // same at any thread count.
+        if (Par.Workers == 1 || (long)rows * d < Par.ElementwiseGrain / 2)
         {
-            int start = (int)((long)rows * c / chunks), end = (int)((long)rows * (c + 1) / chunks);
+            dws?.AsSpan(dwo, d).Clear();
+            dbs?.AsSpan(dbo, d).Clear();
             var xhat = new T[d];
             var gw = new T[d];
-            for (int r = start; r < end; r++)
+            for (int r = 0; r < rows; r++)
             {
                 var g = gs.AsSpan(go + r * d, d);
-                T mu = ms[mo + r], inv = rs[ro + r];
-                TP.Subtract(xs.AsSpan(xo + r * d, d), mu, xhat);
-                TP.Multiply<T>(xhat, inv, xhat);
-                if (partW is not null)
-                {
-                    var pw = partW.AsSpan(c * d, d);
-                    TP.MultiplyAdd<T>(g, xhat, pw, pw);
-                }
-                if (partB is not null)
-                {
-                    var pb = partB.AsSpan(c * d, d);
-                    TP.Add<T>(pb, g, pb);
-                }
+                T inv = rs[ro + r];
+                NormalizeRow(xs.AsSpan(xo + r * d, d), ms[mo + r], inv, xhat);
+                AccumulateSums(g, xhat, dws is null ? default : dws.AsSpan(dwo, d), dws is not null, dbs is null ? default : dbs.AsSpan(dbo, d), dbs is not null);
                 if (dxs is not null)
                 {
-                    if (w is not null)
-                    {
-                        TP.Multiply<T>(g, w.AsSpan(wo, d), gw);
-                    }
-                    else
-                    {
-                        g.CopyTo(gw);
-                    }
-                    T meanG = TP.Sum<T>(gw) * invD;
-                    T meanGX = TP.Dot<T>(gw, xhat) * invD;
-                    var o = dxs.AsSpan(dxo + r * d, d);
-                    // dx = rstd * (gw - mean(gw) - xhat * mean(gw * xhat))
-                    TP.MultiplyAdd<T>(xhat, -meanGX, gw, o);
-                    TP.Subtract<T>(o, meanG, o);
-                    TP.Multiply<T>(o, inv, o);
+                    RowDx(g, w is null ? default : w.AsSpan(wo, d), xhat, gw, inv, invD, dxs.AsSpan(dxo + r * d, d));
                 }
             }
-        });
-        if (dweight is not null)
-        {
-            var o = dweight.Raw<T>().AsSpan(dweight.offset, d);
-            partW.AsSpan(0, d).CopyTo(o);
-            for (int c = 1; c < chunks; c++)
-            {
-                TP.Add<T>(o, partW.AsSpan(c * d, d), o);
-            }
+            return;
         }
-        if (dbias is not null)
+        if (dxs is not null)
         {
-            var o = dbias.Raw<T>().AsSpan(dbias.offset, d);
-            partB.AsSpan(0, d).CopyTo(o);
-            for (int c = 1; c < chunks; c++)
+            Par.For(rows, Math.Max(1, Par.ElementwiseGrain / Math.Max(d, 1) / 4), (start, count) =>
             {
-                TP.Add<T>(o, partB.AsSpan(c * d, d), o);
-            }
+                var xhat = new T[d];
+                var gw = new T[d];
+                for (int r = start; r < start + count; r++)
+                {
+                    T inv = rs[ro + r];
+                    NormalizeRow(xs.AsSpan(xo + r * d, d), ms[mo + r], inv, xhat);
+                    RowDx(gs.AsSpan(go + r * d, d), w is null ? default : w.AsSpan(wo, d), xhat, gw, inv, invD, dxs.AsSpan(dxo + r * d, d));
+                }
+            });
         }
+        if (dws is not null || dbs is not null)
+        {
+            const int Block = 64;
+            int blocks = (d + Block - 1) / Block;
+            Par.For(blocks, 1, (start, count) =>
+            {
+                int j0 = start * Block, len = Math.Min(d, (start + count) * Block) - j0;
+                var pw = dws is null ? default : dws.AsSpan(dwo + j0, len);
+                var pb = dbs is null ? default : dbs.AsSpan(dbo + j0, len);
+                pw.Clear();
+                pb.Clear();
+                var xhat = new T[len];
+                for (int r = 0; r < rows; r++)
+                {
+                    NormalizeRow(xs.AsSpan(xo + r * d + j0, len), ms[mo + r], rs[ro + r], xhat);
+                    AccumulateSums(gs.AsSpan(go + r * d + j0, len), xhat, pw, dws is not null, pb, dbs is not null);
+                }
+            });
+        }
+    }
+
+    private static void NormalizeRow<T>(ReadOnlySpan<T> x, T mu, T inv, Span<T> xhat) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        TP.Subtract(x, mu, xhat);
+        TP.Multiply<T>(xhat, inv, xhat);
+    }
+
+    private static void AccumulateSums<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> xhat, Span<T> pw, bool hasW, Span<T> pb, bool hasB)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (hasW)
+        {
+            TP.MultiplyAdd<T>(g, xhat, pw, pw);
+        }
+        if (hasB)
+        {
+            TP.Add<T>(pb, g, pb);
+        }
+    }
+
+    private static void RowDx<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> w, ReadOnlySpan<T> xhat, Span<T> gw, T inv, T invD, Span<T> o)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!w.IsEmpty)
+        {
+            TP.Multiply<T>(g, w, gw);
+        }
+        else
+        {
+            g.CopyTo(gw);
+        }
+        T meanG = TP.Sum<T>(gw) * invD;
+        T meanGX = TP.Dot<T>(gw, xhat) * invD;
+        // dx = rstd * (gw - mean(gw) - xhat * mean(gw * xhat))
+        TP.MultiplyAdd<T>(xhat, -meanGX, gw, o);
+        TP.Subtract<T>(o, meanG, o);
+        TP.Multiply<T>(o, inv, o);
     }
 
     public int CrossEntropy(Tensor logits, Tensor target, long ignoreIndex, double smoothing, Tensor loss, Tensor lse)

@@ -27,8 +27,22 @@ public static class PpoMetrics
     public const string EvaluateBasePrefix = "eval/base/";
     /// <summary>Prefix of <c>evaluate</c>'s results of the final policy: <c>eval/final/</c> + a metric name, at step 0.</summary>
     public const string EvaluateFinalPrefix = "eval/final/";
-    /// <summary>Prefix of the overoptimisation stage's best-of-n points: <c>bon/&lt;label&gt;/gold</c>, <c>/proxy</c>, <c>/kl</c> at step n.</summary>
+    /// <summary>Prefix of the overoptimisation stage's best-of-n points: <c>bon/&lt;label&gt;/gold</c>, <c>/proxy</c>, <c>/kl</c>, <c>/sqrt_kl</c> at step n.</summary>
     public const string BestOfNSweepPrefix = "bon/";
+    /// <summary>Best-of-n's mean gold reward (<see cref="BestOfN"/>).</summary>
+    public const string BestOfNGold = "gold";
+    /// <summary>Best-of-n's mean proxy reward.</summary>
+    public const string BestOfNProxy = "proxy";
+    /// <summary>Best-of-n's analytic KL from the base policy, nats.</summary>
+    public const string BestOfNKl = "kl";
+    /// <summary>d = sqrt(KL), the x axis of Gao et al.'s fits.</summary>
+    public const string BestOfNSqrtKl = "sqrt_kl";
+
+    /// <summary>A best-of-n metric of one proxy: <c>bon/&lt;label&gt;/&lt;quantity&gt;</c>.</summary>
+    /// <param name="label">The proxy's label.</param>
+    /// <param name="quantity">One of <see cref="BestOfNGold"/>, <see cref="BestOfNProxy"/>, <see cref="BestOfNKl"/>, <see cref="BestOfNSqrtKl"/>.</param>
+    /// <returns>The metric's name.</returns>
+    public static string BestOfN(string label, string quantity) => $"{BestOfNSweepPrefix}{label}/{quantity}";
 }
 
 /// <summary>Artifact keys only this plugin's stages write (the shared ones are <see cref="ArtifactKeys"/>).</summary>

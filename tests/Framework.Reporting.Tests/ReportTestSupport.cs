@@ -85,11 +85,18 @@ internal sealed partial class ReportWorkspace : IDisposable
         return root;
     }
 
-    /// <summary>The page with run and compare ids replaced by placeholders, so a golden file holds across runs.</summary>
-    public static string WithoutIds(string html) => IdPattern().Replace(html, "<id>");
+    /// <summary>
+    /// The page with run and compare ids, and the budget's wall times, replaced by placeholders, so a golden file holds
+    /// across runs and machines.
+    /// </summary>
+    public static string WithoutIds(string html) =>
+        WallTimeCell().Replace(IdPattern().Replace(html, "<id>"), m => m.Groups[1].Value + Regex.Replace(m.Groups[2].Value, "<td>[^<]*</td>", "<td>&lt;s&gt;</td>"));
 
     [GeneratedRegex("[0-9]{8}-[0-9]{6}-[0-9a-z]{6}")]
     private static partial Regex IdPattern();
+
+    [GeneratedRegex("(<td>wall time of the stages run[^<]*</td>)((?:<td>[^<]*</td>)+)")]
+    private static partial Regex WallTimeCell();
 }
 
 /// <summary>Golden files under tests/Framework.Reporting.Tests/Golden; ALIGNFX_UPDATE_GOLDEN=1 rewrites them.</summary>

@@ -120,18 +120,12 @@ internal static class ReportSections
 
     private static ReportSectionData Sweep(OveroptimisationResults sweep)
     {
-        var bon = sweep.Curves.Where(c => c.Method == SweepMethod.BestOfN).ToList();
-        var rl = sweep.Curves.Where(c => c.Method == SweepMethod.Rl).ToList();
+        var bon = sweep.Curves.ToList();
         var charts = new List<ReportChartData>();
         if (bon.Count > 0)
         {
-            charts.Add(Chart("Best-of-n: gold against sqrt(KL)", SqrtKlAxis, "gold reward", [.. WithFits(bon, rl: false)]));
+            charts.Add(Chart("Best-of-n: gold against sqrt(KL)", SqrtKlAxis, "gold reward", [.. WithFits(bon)]));
             charts.Add(Chart("Best-of-n: proxy against sqrt(KL)", SqrtKlAxis, "proxy reward", [.. bon.Select(c => Line(c.Label, c.Points.Select(p => (p.SqrtKl, p.Proxy))))]));
-        }
-        if (rl.Count > 0)
-        {
-            charts.Add(Chart("RL: gold against sqrt(KL)", SqrtKlAxis, "gold reward", [.. WithFits(rl, rl: true)]));
-            charts.Add(Chart("RL: proxy against sqrt(KL)", SqrtKlAxis, "proxy reward", [.. rl.Select(c => Line(c.Name, c.Points.Select(p => (p.SqrtKl, p.Proxy))))]));
         }
         var tables = new List<ReportTableData>
         {
@@ -150,26 +144,26 @@ internal static class ReportSections
             p.Step.ToString(CultureInfo.InvariantCulture), ReportContent.Format(p.Kl), ReportContent.Format(p.SqrtKl), ReportContent.Format(p.Gold), ReportContent.Format(p.Proxy),
         ])])));
         return new ReportSectionData("Overoptimisation sweep",
-            "Gold − gold(0) against d = sqrt(KL), fitted as in Gao et al. (2022): best-of-n d(α − βd), RL d(α − β ln d); d* is the fitted peak.")
+            "Gold − gold(0) against d = sqrt(KL), fitted as in Gao et al. (2022): best-of-n d(α − βd); d* is the fitted peak. (RL's d(α − β ln d) is fitted over a compare's arms: the compare report's fits.)")
         {
             Tables = tables,
             Charts = [.. charts.Where(c => c.Series.Count > 0)],
         };
     }
 
-    private static IEnumerable<ReportSeriesData> WithFits(List<OveroptimisationCurve> curves, bool rl)
+    private static IEnumerable<ReportSeriesData> WithFits(List<OveroptimisationCurve> curves)
     {
         foreach (OveroptimisationCurve c in curves)
         {
-            if (Line(rl ? c.Name : c.Label, c.Points.Select(p => (p.SqrtKl, p.Gold))) is { } points)
+            if (Line(c.Label, c.Points.Select(p => (p.SqrtKl, p.Gold))) is { } points)
             {
                 yield return points;
             }
             double dMax = c.Points.Count == 0 ? 0 : c.Points.Max(p => p.SqrtKl);
             if (dMax > 0 && double.IsFinite(c.Fit.Alpha) && double.IsFinite(c.Fit.Beta))
             {
-                yield return Line($"{(rl ? c.Name : c.Label)} fit (R² {ReportContent.Format(c.Fit.RSquared)})",
-                    Enumerable.Range(0, 41).Select(i => dMax * i / 40).Select(d => (d, c.GoldAtZero + Overoptimisation.Predict(c.Fit, d, rl))))!;
+                yield return Line($"{c.Label} fit (R² {ReportContent.Format(c.Fit.RSquared)})",
+                    Enumerable.Range(0, 41).Select(i => dMax * i / 40).Select(d => (d, c.GoldAtZero + Overoptimisation.Predict(c.Fit, d, rl: false))))!;
             }
         }
     }

@@ -78,6 +78,16 @@ internal static class CanonicalJson
                 ["y"] = new JsonArray([.. curves.Y.Select(m => (JsonNode)m)]),
             };
         }
+        if (compare.Fits.Count > 0)
+        {
+            result["report"]!["fits"] = new JsonArray([.. compare.Fits.Select(f => (JsonNode)new JsonObject
+            {
+                ["form"] = f.Form,
+                ["x"] = f.X,
+                ["y"] = f.Y,
+                ["arms"] = new JsonArray([.. f.Arms.Select(a => (JsonNode)a)]),
+            })]);
+        }
         return result;
     }
 

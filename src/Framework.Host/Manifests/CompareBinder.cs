@@ -55,13 +55,14 @@ internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, st
         var metrics = ReportMetrics(root);
         var baseline = Baseline(root, arms);
         var curves = Curves(root);
+        var fits = Fits(root, arms);
         if (arms is not null && budgets is not null)
             CheckBudgets(arms, budgets);
 
         if (errors.Count > 0 || _context.ErrorCount > 0 || name is null || seeds is null || arms is null || budgets is null || metrics is null)
             return null;
         var allPlugins = plugins.Concat(arms.SelectMany(a => a.Pipeline.PluginDirectories)).Distinct(StringComparer.Ordinal).ToList();
-        return new CompareManifest(name, description, seeds, arms, budgets, metrics, allPlugins) { Baseline = baseline ?? arms[0].Name, Curves = curves };
+        return new CompareManifest(name, description, seeds, arms, budgets, metrics, allPlugins) { Baseline = baseline ?? arms[0].Name, Curves = curves, Fits = fits };
     }
 
     private List<int>? Seeds(JsonElement root)
@@ -436,7 +437,7 @@ internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, st
         const string path = "$.report";
         if (report.ValueKind != JsonValueKind.Object)
             return Fail(path, $"expected an object, found {ManifestLoader.Found(report)}") ? [] : null;
-        ManifestLoader.CheckFields(report, path, ["metrics", "baseline", "curves"], "a report", _context);
+        ManifestLoader.CheckFields(report, path, ["metrics", "baseline", "curves", "fits"], "a report", _context);
         if (!report.TryGetProperty("metrics", out var metrics))
             return [];
         var metricsPath = JsonPath.Property(path, "metrics");
@@ -501,6 +502,80 @@ internal sealed class CompareBinder(IComponentCatalog catalog, SourceMap map, st
         }
 
         return x is null || names.Count != y.GetArrayLength() ? null : new CompareCurves(x, names);
+    }
+
+    /// <summary><c>report.fits</c>: Gao et al. fits over arms; empty when absent, and what is wrong is reported.</summary>
+    private List<CompareFit> Fits(JsonElement root, IReadOnlyList<CompareArm>? arms)
+    {
+        if (!root.TryGetProperty("report", out var report) || report.ValueKind != JsonValueKind.Object
+            || !report.TryGetProperty("fits", out var fits))
+            return [];
+        const string path = "$.report.fits";
+        if (fits.ValueKind != JsonValueKind.Array)
+        {
+            Fail(path, $"expected an array of fits ({{ \"form\": \"rl\", \"x\": \"eval/sqrt_kl\", \"y\": \"gold/reward_mean\" }}), found {ManifestLoader.Found(fits)}");
+            return [];
+        }
+
+        var result = new List<CompareFit>();
+        var i = 0;
+        foreach (var fit in fits.EnumerateArray())
+        {
+            var fitPath = JsonPath.Index(path, i++);
+            if (fit.ValueKind != JsonValueKind.Object)
+            {
+                Fail(fitPath, $"expected an object with 'form', 'x', 'y' and optionally 'arms', found {ManifestLoader.Found(fit)}");
+                continue;
+            }
+            ManifestLoader.CheckFields(fit, fitPath, ["form", "x", "y", "arms"], "a fit", _context);
+            var form = ManifestLoader.RequiredString(fit, fitPath, "form", _context);
+            if (form is not null && !CompareFitForms.All.Contains(form))
+            {
+                Fail(JsonPath.Property(fitPath, "form"), $"unknown form '{form}'; the forms are: {string.Join(", ", CompareFitForms.All)}");
+                form = null;
+            }
+            var x = ManifestLoader.RequiredString(fit, fitPath, "x", _context);
+            var y = ManifestLoader.RequiredString(fit, fitPath, "y", _context);
+            var fitArms = FitArms(fit, fitPath, arms);
+            if (form is not null && x is { Length: > 0 } && y is { Length: > 0 } && fitArms is not null)
+                result.Add(new CompareFit(form, x, y, fitArms));
+        }
+        return result;
+    }
+
+    /// <summary>A fit's <c>arms</c>: names of the compare's arms (every arm when absent); null when wrong (reported).</summary>
+    private List<string>? FitArms(JsonElement fit, string fitPath, IReadOnlyList<CompareArm>? arms)
+    {
+        if (!fit.TryGetProperty("arms", out var named))
+            return arms is null ? null : [.. arms.Select(a => a.Name)];
+        var armsPath = JsonPath.Property(fitPath, "arms");
+        if (named.ValueKind != JsonValueKind.Array)
+        {
+            Fail(armsPath, $"expected an array of arm names, found {ManifestLoader.Found(named)}");
+            return null;
+        }
+        if (named.GetArrayLength() == 0)
+        {
+            Fail(armsPath, "must name at least one arm (leave 'arms' out to fit every arm)");
+            return null;
+        }
+        var names = new List<string>();
+        var ok = true;
+        var i = 0;
+        foreach (var item in named.EnumerateArray())
+        {
+            var itemPath = JsonPath.Index(armsPath, i++);
+            if (item.ValueKind != JsonValueKind.String)
+                ok = Fail(itemPath, $"expected an arm's name (a string), found {ManifestLoader.Found(item)}");
+            else if (arms is not null && !arms.Any(a => a.Name == item.GetString()))
+                ok = Fail(itemPath, $"unknown arm '{item.GetString()}'; the arms are: {string.Join(", ", NameSuggestions.ClosestFirst(item.GetString()!, [.. arms.Select(a => a.Name)]))}");
+            else if (names.Contains(item.GetString()!))
+                ok = Fail(itemPath, $"arm '{item.GetString()}' is named twice");
+            else
+                names.Add(item.GetString()!);
+        }
+        // Manifest order, so the report's rows do not depend on how the list was written.
+        return ok && arms is not null ? [.. arms.Select(a => a.Name).Where(names.Contains)] : null;
     }
 
     /// <summary>The arm the report tests every other arm against (<c>report.baseline</c>); null: the first arm.</summary>

@@ -175,6 +175,24 @@ public static class ManifestSchema
                         ["required"] = new JsonArray("x", "y"),
                         ["additionalProperties"] = false,
                     },
+                    ["fits"] = new JsonObject
+                    {
+                        ["type"] = "array",
+                        ["description"] = "Gao et al. (2022) fits the report runs over arms: the form's gold gain against d = sqrt(KL), both metrics logged by the same stage at the same steps: { \"form\": \"rl\", \"x\": \"eval/sqrt_kl\", \"y\": \"gold/reward_mean\", \"arms\": [...] } (arms: default every arm).",
+                        ["items"] = new JsonObject
+                        {
+                            ["type"] = "object",
+                            ["properties"] = new JsonObject
+                            {
+                                ["form"] = new JsonObject { ["enum"] = new JsonArray([.. CompareFitForms.All.Select(f => (JsonNode)f)]) },
+                                ["x"] = new JsonObject { ["type"] = "string", ["minLength"] = 1 },
+                                ["y"] = new JsonObject { ["type"] = "string", ["minLength"] = 1 },
+                                ["arms"] = new JsonObject { ["type"] = "array", ["minItems"] = 1, ["items"] = new JsonObject { ["type"] = "string", ["minLength"] = 1 } },
+                            },
+                            ["required"] = new JsonArray("form", "x", "y"),
+                            ["additionalProperties"] = false,
+                        },
+                    },
                 },
                 ["additionalProperties"] = false,
             },

@@ -89,6 +89,29 @@ public sealed record CompareArm(string Name, PipelineManifest Pipeline, IReadOnl
 /// <param name="Y">The metrics on the y axes, each logged by the same stage at the same steps as <paramref name="X"/>.</param>
 public sealed record CompareCurves(string X, IReadOnlyList<string> Y);
 
+/// <summary>
+/// A fit the compare's report runs over arms (<c>report.fits</c>): the functional form of Gao, Schulman and Hilton (2022)
+/// fitted to each arm's gold metric against d = sqrt(KL), both logged by the same stage at the same steps.
+/// </summary>
+/// <param name="Form">The form: <see cref="CompareFitForms.BestOfN"/> or <see cref="CompareFitForms.Rl"/>.</param>
+/// <param name="X">The metric holding d = sqrt(KL) (<c>eval/sqrt_kl</c>, <c>bon/proxy/sqrt_kl</c>).</param>
+/// <param name="Y">The gold metric (<c>gold/reward_mean</c>, <c>bon/proxy/gold</c>).</param>
+/// <param name="Arms">The arms fitted, in manifest order (the manifest's list, or every arm when it named none).</param>
+public sealed record CompareFit(string Form, string X, string Y, IReadOnlyList<string> Arms);
+
+/// <summary>The names of <see cref="CompareFit.Form"/>'s forms, as manifests write them.</summary>
+public static class CompareFitForms
+{
+    /// <summary>Best-of-n: Δgold = d(α − βd).</summary>
+    public const string BestOfN = "best-of-n";
+
+    /// <summary>Reinforcement learning: Δgold = d(α − β ln d).</summary>
+    public const string Rl = "rl";
+
+    /// <summary>Every form.</summary>
+    public static readonly IReadOnlyList<string> All = [BestOfN, Rl];
+}
+
 /// <summary>A validated compare manifest: arms that spend matched budgets, run over the same seeds.</summary>
 public sealed class CompareManifest
 {
@@ -133,6 +156,9 @@ public sealed class CompareManifest
 
     /// <summary>Metrics to plot against another metric logged at the same steps (<c>report.curves</c>), or null.</summary>
     public CompareCurves? Curves { get; init; }
+
+    /// <summary>Gao et al. fits the report runs over arms (<c>report.fits</c>); empty when the manifest asks for none.</summary>
+    public IReadOnlyList<CompareFit> Fits { get; init; } = [];
 
     /// <summary>Every plugin folder the manifest and its arms list, absolute, without repeats.</summary>
     public IReadOnlyList<string> PluginDirectories { get; }

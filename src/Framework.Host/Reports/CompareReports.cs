@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using AlignFx.Evaluation;
+using AlignFx.Host.Manifests;
 using AlignFx.Host.Runner;
 using AlignFx.Host.Store;
 using CompareInfo = AlignFx.Host.Store.CompareInfo;
@@ -86,6 +87,7 @@ internal static class CompareReports
             Differences(baseline, differences),
             Curves(store, arms.Select(a => a.Name).ToList(), runsByArm, metrics),
             .. Against(store, arms.Select(a => a.Name).ToList(), runsByArm, report?["curves"] as JsonObject),
+            .. Fits(store, runsByArm, report?["fits"] as JsonArray),
             BudgetSection(store, arms.Select(a => a.Name).ToList(), runsByArm),
         ];
         var cards = arms.Select(a => DisclosureCards.Card($"Arm {a.Name}", a.Pipeline, store, [.. runsByArm[a.Name].Select(r => r.Id)])).ToList();
@@ -178,6 +180,74 @@ internal static class CompareReports
         ];
     }
 
+    /// <summary>
+    /// <c>report.fits</c>: the Gao et al. (2022) form fitted to each named arm's gold metric against d = sqrt(KL), over
+    /// the arm's seeds pooled, with each seed's own R²; one chart per fit with the arms' mean curves and fitted lines.
+    /// </summary>
+    private static List<ReportSection> Fits(RunStore store, Dictionary<string, List<RunInfo>> runsByArm, JsonArray? fits)
+    {
+        if (fits is null || fits.Count == 0)
+        {
+            return [];
+        }
+        var rows = new List<IReadOnlyList<string>>();
+        var charts = new List<ReportChart>();
+        foreach (JsonObject fit in fits.OfType<JsonObject>())
+        {
+            string form = fit["form"]?.ToString() ?? "", x = fit["x"]?.ToString() ?? "", y = fit["y"]?.ToString() ?? "";
+            GaoForm gao = form == CompareFitForms.BestOfN ? GaoForm.BestOfN : GaoForm.Rl;
+            var series = new List<ChartSeries>();
+            foreach (string arm in (fit["arms"] as JsonArray ?? []).Select(a => a!.ToString()).Where(runsByArm.ContainsKey))
+            {
+                var paired = runsByArm[arm].Select(r => Paired(store, r.Id, x, y)).OfType<PairedSeries>().ToList();
+                ArmGoldFit result = GaoFits.Fit(gao, [.. paired.Select(Curve)]);
+                MeanWithInterval perRun = MeanWithInterval.Of(result.PerRun.Select(f => f.RSquared).Where(double.IsFinite));
+                rows.Add(
+                [
+                    form, arm, StoreReads.Count(result.PerRun.Count) + (result.RunsWithoutZero > 0 ? $" ({result.RunsWithoutZero} without d = 0, left out)" : ""),
+                    StoreReads.Count(result.Pooled.Points), StoreReads.Format(result.GoldAtZero), StoreReads.Format(result.Pooled.Alpha),
+                    StoreReads.Format(result.Pooled.Beta), StoreReads.Format(result.Pooled.RSquared), Interval(perRun), StoreReads.Format(result.Pooled.PeakSqrtKl),
+                ]);
+                var mean = AgainstBand(paired);
+                if (mean.Count == 0)
+                {
+                    continue;
+                }
+                series.Add(new ChartSeries(arm, mean));
+                double dMax = mean.Max(p => p.X);
+                if (dMax > 0 && double.IsFinite(result.Pooled.Alpha) && double.IsFinite(result.Pooled.Beta))
+                {
+                    series.Add(new ChartSeries($"{arm} fit (R² {StoreReads.Format(result.Pooled.RSquared)})", [.. Enumerable.Range(0, 41)
+                        .Select(i => dMax * i / 40).Select(d => new ChartPoint(d, result.GoldAtZero + Overoptimisation.Predict(result.Pooled, d, gao == GaoForm.Rl)))]));
+                }
+            }
+            if (series.Count > 0)
+            {
+                charts.Add(new ReportChart($"{y} against {x}: {form} fit", x, y, series));
+            }
+        }
+        return
+        [
+            new ReportSection("Overoptimisation fits (Gao et al. 2022)",
+                "Each arm's gold metric against d = sqrt(KL), as the same stage logged both at the same steps. A run's gain is measured from its own value at d = 0; "
+                + "the form (best-of-n Δgold = d(α − βd), peak d* = α/(2β); RL Δgold = d(α − β ln d), peak d* = exp(α/β − 1)) is fitted by least squares without "
+                + "intercept to every seed's points with d > 0 together; R² per run is each seed's own fit, mean with its 95% interval. The chart shows each arm's mean curve and its fitted line.")
+            {
+                Tables = [new ReportTable(null, ["form", "arm", "runs", "points", "gold(0)", "α", "β", "R²", "R² per run", "d*"], rows)],
+                Charts = charts,
+            },
+        ];
+    }
+
+    /// <summary>A run's (d, gold) points at the steps both series logged, in step order.</summary>
+    private static GoldCurve Curve(PairedSeries run)
+    {
+        var x = run.X.Steps.Zip(run.X.Values).GroupBy(p => p.First).ToDictionary(g => g.Key, g => g.Last().Second);
+        var points = run.Y.Steps.Zip(run.Y.Values).GroupBy(p => p.First).Where(g => x.ContainsKey(g.Key)).OrderBy(g => g.Key)
+            .Select(g => (D: x[g.Key], Gold: g.Last().Second)).ToList();
+        return new GoldCurve([.. points.Select(p => p.D)], [.. points.Select(p => p.Gold)]);
+    }
+
     /// <summary>The x and y series one stage of a run logged (the last stage that logged y); null when that stage did not log x.</summary>
     private static PairedSeries? Paired(RunStore store, string runId, string x, string y) =>
         StoreReads.LastSeries(store, runId, y) is { } ys
@@ -232,7 +302,8 @@ internal static class CompareReports
         var rows = RunBudget.Rows.Select(row => (IReadOnlyList<string>)
             [row.Row, .. arms.Select(a => budgets[a].Count == 0 ? "n/a" : StoreReads.Count(budgets[a].Average(row.Value)))]).ToList();
         return new ReportSection("Budgets",
-            "What each arm spent per run (mean over its seeds), as the store records it. Optimisation steps are not recorded by the store; the matched budgets above were checked from the manifest.")
+            "What each arm spent per run (mean over its seeds), as the store records it. Optimisation steps are not recorded by the store; the matched budgets above were checked from the manifest. "
+            + "Wall time counts only the stages a run ran itself: a stage restored from the stage cache (a base policy shared by the arms) counts in the arm that ran it first, and runs that went side by side (--jobs) shared the machine.")
         {
             Tables = [new ReportTable(null, ["per run", .. arms], rows)],
         };

@@ -18,41 +18,6 @@ internal sealed class LengthReward(double factor = 1) : IRewardModel
         Task.FromResult<IReadOnlyList<double>>([.. responses.Select(r => factor * r.Text.Length)]);
 }
 
-/// <summary>
-/// An optimiser double for the sweep's RL arms: it moves every weight (so restoring them is tested) and logs an
-/// evaluation series on the exact curve gold = g0 + d(α − β ln d), with d growing with 1/coefficient.
-/// </summary>
-internal sealed class ScriptedOptimizer(JsonElement? options) : IPolicyOptimizer
-{
-    public const double Alpha = 0.3, Beta = 0.2, Gold0 = 0.25;
-
-    public static List<double> CoefficientsSeen { get; } = [];
-
-    public Task<OptimizationResult> OptimizeAsync(OptimizationRequest request, IRunContext context, CancellationToken ct)
-    {
-        double coefficient = options!.Value.GetProperty("klCoefficient").GetDouble();
-        lock (CoefficientsSeen)
-        {
-            CoefficientsSeen.Add(coefficient);
-        }
-        using (no_grad())
-        {
-            foreach (var p in request.Policy.Module.parameters())
-            {
-                p.data.add_(0.5);
-            }
-        }
-        for (int step = 0; step <= 40; step += 10)
-        {
-            double d = step / 10.0 / (1 + 10 * coefficient);
-            context.Metrics.Log(MetricNames.Evaluation.SqrtKl, d, step);
-            context.Metrics.Log(MetricNames.Gold.RewardMean, Gold0 + (d == 0 ? 0 : d * (Alpha - Beta * Math.Log(d))), step);
-            context.Metrics.Log(MetricNames.Evaluation.ProxyReward, 2 * d, step);
-        }
-        return Task.FromResult(new OptimizationResult(request.Policy, new Dictionary<string, double>()));
-    }
-}
-
 internal static class Small
 {
     public static ArithmeticTask Task(long seed = 5) =>

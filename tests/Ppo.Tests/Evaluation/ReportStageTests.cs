@@ -69,9 +69,9 @@ public sealed class ReportStageTests
         string json = File.ReadAllText(context.Files.GetPath("report/out.json"));
         ReportContribution contribution = ReportContributions.Read(json);
         var charts = contribution.Sections.SelectMany(s => s.Charts).ToList();
-        // 2 against sqrt(KL), 4 against steps, 3 learning curves, 2 best-of-n and 2 RL sweep charts.
-        Assert.Equal(13, charts.Count);
-        Assert.Equal(13, charts.Select(c => c.Title).Distinct().Count());
+        // 2 against sqrt(KL), 4 against steps, 3 learning curves, 2 best-of-n sweep charts (RL's fit is a compare's).
+        Assert.Equal(11, charts.Count);
+        Assert.Equal(11, charts.Select(c => c.Title).Distinct().Count());
         // Gold against sqrt(KL) joins the three evaluations (steps 0, 5, 10) of each accuracy series to eval/sqrt_kl.
         ReportChartData goldVsKl = charts.Single(c => c.Title == "Gold accuracy against sqrt(KL)");
         Assert.Equal(["all items", "checkable", "uncheckable"], goldVsKl.Series.Select(s => s.Name));
@@ -206,13 +206,7 @@ public sealed class ReportStageTests
             return new SweepPoint(n, kl, d, 0.3 + d * (0.2 - 0.12 * d), 0.5 * d);
         }).ToList();
         GoldFit bonFit = Overoptimisation.FitBestOfN([.. bon.Select(p => p.SqrtKl)], [.. bon.Select(p => p.Gold - 0.3)]);
-        var rl = new[] { 0.0, 0.5, 1.0, 1.5, 2.0 }.Select((d, i) => new SweepPoint(i * 10, d * d, d, 0.3 + (d == 0 ? 0 : d * (0.1 - 0.1 * Math.Log(d))) + (i % 2 == 0 ? 0.01 : -0.01), d)).ToList();
-        GoldFit rlFit = Overoptimisation.FitRl([.. rl.Select(p => p.SqrtKl)], [.. rl.Select(p => p.Gold - rl[0].Gold)]);
-        return new OveroptimisationResults(
-        [
-            new OveroptimisationCurve("single", SweepMethod.BestOfN, null, 0.3, bon, bonFit),
-            new OveroptimisationCurve("single", SweepMethod.Rl, 0.05, rl[0].Gold, rl, rlFit),
-        ]);
+        return new OveroptimisationResults([new OveroptimisationCurve("single", 0.3, bon, bonFit)]);
     }
 
     /// <summary>A policy the report never calls.</summary>

@@ -112,6 +112,15 @@ public sealed class OversightCompareTests(ITestOutputHelper output) : IDisposabl
             Assert.Equal(arms.Length, Regex.Count(chart.Groups[1].Value, "<polyline class=\"line\""));
         }
 
+        // The budget table: the first arm ran both bases, every other arm restored them (one cached stage per run), and
+        // every arm's stages took measurable wall time.
+        Match cachedRow = Regex.Match(html, "<tr><td>stages restored from the stage cache</td>((?:<td>[^<]*</td>)+)</tr>");
+        Assert.True(cachedRow.Success, "no row of cached stages in the budget table");
+        Assert.Equal(["0", .. arms.Skip(1).Select(_ => "1")], Regex.Matches(cachedRow.Groups[1].Value, "<td>([^<]*)</td>").Select(m => m.Groups[1].Value));
+        Match wallRow = Regex.Match(html, "<tr><td>wall time of the stages run[^<]*</td>((?:<td>[^<]*</td>)+)</tr>");
+        Assert.True(wallRow.Success, "no wall-time row in the budget table");
+        Assert.All(Regex.Matches(wallRow.Groups[1].Value, "<td>([^<]*)</td>"), m => Assert.True(double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) > 0, m.Value));
+
         // The report carries every arm's disclosure card and the hacking call as a metric.
         foreach (string arm in arms)
         {

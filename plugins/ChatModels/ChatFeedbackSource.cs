@@ -2,6 +2,8 @@ using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using AlignFx.Abstractions.Claims;
+using AlignFx.Abstractions.Critique;
 using AlignFx.Abstractions.Feedback;
 using AlignFx.Abstractions.Oversight;
 using AlignFx.Abstractions.Plugins;
@@ -56,6 +58,17 @@ public sealed class ChatFeedbackOptions
     /// </summary>
     [Required, RoleVariables("prompt", "a", "b")]
     public RolePrompt Judge { get; set; } = RolePrompt.Inline("Question: {{$prompt}}\nAnswer A: {{$a}}\nAnswer B: {{$b}}\nWhich answer is correct? Reply with A or B.");
+
+    /// <summary>
+    /// What the model is asked when it labels with critiques in view (wrapped by the Feedback plugin's <c>assisted</c>
+    /// source; a Semantic Kernel template): <c>{{$prompt}}</c>, the candidates <c>{{$a}}</c> and <c>{{$b}}</c>, and the
+    /// critiques <c>{{$critique_a}}</c> and <c>{{$critique_b}}</c> (<see cref="ChatFeedbackSource.NoCritique"/> for a response
+    /// shown without one). Used in either mode: a reference answer has no place for a critique of the candidates, so
+    /// a wrapped labeller judges directly, and its unassisted label (the same query, <see cref="Judge"/>) does too.
+    /// </summary>
+    [Required, RoleVariables("prompt", "a", "b", "critique_a", "critique_b")]
+    public RolePrompt AssistedJudge { get; set; } = RolePrompt.Inline(
+        "Question: {{$prompt}}\nAnswer A: {{$a}}\nA critic on answer A: {{$critique_a}}\nAnswer B: {{$b}}\nA critic on answer B: {{$critique_b}}\nWhich answer is correct? Reply with A or B.");
 }
 
 /// <summary>
@@ -63,10 +76,21 @@ public sealed class ChatFeedbackOptions
 /// Each record carries the exchange as its transcript and, as its cost, the tokens the model spent (input plus output;
 /// an answer the labeller already gave to the same prompt costs nothing again).
 /// </summary>
-public sealed partial class ChatFeedbackSource : IFeedbackSource, IDisposable
+/// <remarks>
+/// It can also label with critiques in view (<see cref="IAssistableSource"/>, wrapped by the Feedback plugin's
+/// <c>assisted</c> source): the same query is judged twice, with <see cref="ChatFeedbackOptions.Judge"/> alone and with
+/// <see cref="ChatFeedbackOptions.AssistedJudge"/>, whose variables carry the critiques' texts. A query shown without
+/// critiques is asked once and both labels are that answer. The model states no verification limit and checks no
+/// claim itself, so its labels count in the overall agreement only (<see cref="AssistedAnswer.Checkable"/> null) and it
+/// finds no flaws by checking.
+/// </remarks>
+public sealed partial class ChatFeedbackSource : IFeedbackSource, IAssistableSource, IDisposable
 {
     /// <summary>The component name manifests use, written into provenance as the source.</summary>
     public const string Name = "chat-feedback";
+
+    /// <summary>What <c>{{$critique_a}}</c> or <c>{{$critique_b}}</c> says for a response shown without a critique.</summary>
+    public const string NoCritique = "(no critique shown)";
 
     private static readonly IReadOnlySet<FeedbackKind> Kinds = new HashSet<FeedbackKind> { FeedbackKind.Pairwise };
 
@@ -106,9 +130,34 @@ public sealed partial class ChatFeedbackSource : IFeedbackSource, IDisposable
             }
             records.Add(_options.Mode == ChatFeedbackMode.Reference
                 ? await ByReferenceAsync(pair, ct).ConfigureAwait(false)
-                : await ByJudgingAsync(pair, ct).ConfigureAwait(false));
+                : await ByJudgingAsync(pair, _options.Judge, new Dictionary<string, string>(), ct).ConfigureAwait(false));
         }
         return records;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Both labels come from judging (<see cref="ChatFeedbackMode.Judge"/>), whatever <see cref="ChatFeedbackOptions.Mode"/>
+    /// says; the assisted one's question is <see cref="ChatFeedbackOptions.AssistedJudge"/> with the critiques' texts.
+    /// <paramref name="claims"/> and the simulated evaluator's <paramref name="assistance"/> parameters are not used: the
+    /// model weighs the critiques itself, and its cost is the tokens it spends.
+    /// </remarks>
+    public async Task<AssistedAnswer> AnswerAssistedAsync(PairwiseQuery pair, Critique? first, Critique? second, IClaimChecker claims,
+        Assistance assistance, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(pair);
+        PairwiseFeedback alone = (PairwiseFeedback)await ByJudgingAsync(pair, _options.Judge, new Dictionary<string, string>(), ct).ConfigureAwait(false);
+        if (first is null && second is null)
+        {
+            return new AssistedAnswer(alone, alone, Checkable: null, FlawsFound: 0);
+        }
+        var critiques = new Dictionary<string, string>
+        {
+            ["critique_a"] = first?.Text ?? NoCritique,
+            ["critique_b"] = second?.Text ?? NoCritique,
+        };
+        PairwiseFeedback assisted = (PairwiseFeedback)await ByJudgingAsync(pair, _options.AssistedJudge, critiques, ct).ConfigureAwait(false);
+        return new AssistedAnswer(alone, assisted, Checkable: null, FlawsFound: 0);
     }
 
     /// <summary>Releases the chat model.</summary>
@@ -135,12 +184,16 @@ public sealed partial class ChatFeedbackSource : IFeedbackSource, IDisposable
             [new("user", asked), new("assistant", answer), new("verdict", verdict)]);
     }
 
-    private async Task<FeedbackRecord> ByJudgingAsync(PairwiseQuery pair, CancellationToken ct)
+    private async Task<FeedbackRecord> ByJudgingAsync(PairwiseQuery pair, RolePrompt prompt, IReadOnlyDictionary<string, string> extra, CancellationToken ct)
     {
         var variables = new Dictionary<string, string> { ["prompt"] = pair.First.Prompt.Text, ["a"] = pair.First.Text, ["b"] = pair.Second.Text };
+        foreach (var (name, value) in extra)
+        {
+            variables[name] = value;
+        }
         long start = Stopwatch.GetTimestamp();
-        ChatResponse reply = await AskAsync(_options.Judge, variables, pair.Id, ct).ConfigureAwait(false);
-        string question = await _prompter.RenderAsync(_options.Judge, variables, ct).ConfigureAwait(false);
+        ChatResponse reply = await AskAsync(prompt, variables, pair.Id, ct).ConfigureAwait(false);
+        string question = await _prompter.RenderAsync(prompt, variables, ct).ConfigureAwait(false);
         Match choice = Choice().Match(reply.Text);
         bool a = choice.Success && choice.Groups[1].Value is "A" or "a";
         bool b = choice.Success && !a;

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using AlignFx.Abstractions.Critique;
+using AlignFx.Abstractions.Feedback;
 using AlignFx.Abstractions.Plugins;
 
 namespace AlignFx.Feedback;
@@ -18,8 +19,12 @@ public enum CritiquedResponses
 /// <summary>Options of <c>assisted</c>.</summary>
 public sealed class AssistedFeedbackOptions : IPipelineValidatable
 {
-    /// <summary>The wrapped source, whose evaluators read the critiques; it must be able to use them (<c>simulated-human</c>).</summary>
-    [ComponentKind(ComponentKinds.FeedbackSource)]
+    /// <summary>
+    /// The wrapped source, whose evaluators read the critiques; it must be able to use them (implement
+    /// <see cref="IAssistableSource"/>: <c>simulated-human</c>, the ChatModels plugin's <c>chat-feedback</c>). Another is
+    /// refused when the manifest is validated.
+    /// </summary>
+    [ComponentKind(ComponentKinds.FeedbackSource, Contract = typeof(IAssistableSource), ContractPurpose = "use critiques")]
     public ComponentRef Source { get; set; } = new() { Name = SimulatedHumanSource.Name };
 
     /// <summary>The critic that critiques the responses (for example <c>scripted</c> of the Critics plugin).</summary>

@@ -11,7 +11,7 @@ namespace AlignFx.Feedback;
 /// <summary>
 /// <c>assisted</c>: model-assisted feedback. For each pairwise query a critic (the <c>critic</c> kind, found by name)
 /// critiques the responses (both, the first only, or none: <see cref="AssistedFeedbackOptions.Critiqued"/>), and the
-/// wrapped source's evaluator reads the critiques before it labels (<see cref="IAssistableSource"/>). A simulated
+/// wrapped source's evaluator reads the critiques before it labels (<see cref="IAssistableSource"/>, in the contracts since 2.4). A simulated
 /// evaluator checks the claim a critique points at when it is within its verification limit, and otherwise weighs the
 /// critique by <see cref="AssistedFeedbackOptions.Trust"/>. Records carry the critiques as transcript turns (speaker
 /// <c>critic</c>); their cost is the evaluator's plus the critic's.
@@ -65,7 +65,7 @@ public sealed class AssistedFeedbackSource : IFeedbackSource
         _claims = task.Claims ?? throw new InvalidOperationException(
             $"The '{Name}' feedback source needs a task with checkable claims (ITask.Claims), such as 'arithmetic': evaluators check the claims critiques point at.");
         _evaluators = components.Create<IFeedbackSource>(options.Source) as IAssistableSource ?? throw new InvalidOperationException(
-            $"The feedback source '{options.Source.Name}' cannot use critiques; wrap one that can ('{SimulatedHumanSource.Name}').");
+            $"The feedback source '{options.Source.Name}' cannot use critiques (it does not implement IAssistableSource); wrap one that can ('{SimulatedHumanSource.Name}', 'chat-feedback').");
         _critic = options.Critiqued == CritiquedResponses.None ? null : components.Create<ICritic>(options.Critic);
         _assistance = new Assistance(options.Trust, options.SecondsPerCritique, options.EvaluatorCostPerCritique);
     }
@@ -92,13 +92,14 @@ public sealed class AssistedFeedbackSource : IFeedbackSource
             Critique? first = _critic is null ? null : await _critic.CritiqueAsync(pair.First, _options.Principle, ct).ConfigureAwait(false);
             Critique? second = _critic is null || _options.Critiqued != CritiquedResponses.Both
                 ? null : await _critic.CritiqueAsync(pair.Second, _options.Principle, ct).ConfigureAwait(false);
-            AssistedAnswer answer = _evaluators.AnswerAssisted(pair, first, second, _claims, _assistance);
+            AssistedAnswer answer = await _evaluators.AnswerAssistedAsync(pair, first, second, _claims, _assistance, ct).ConfigureAwait(false);
             double criticCost = (first?.Cost ?? 0) + (second?.Cost ?? 0);
             PairwiseFeedback assisted = answer.Assisted;
             records.Add(assisted with
             {
                 Provenance = assisted.Provenance with { Source = Name, Cost = assisted.Provenance.Cost + criticCost },
-                Transcript = [.. Turns(first, "first"), .. Turns(second, "second")],
+                // The critiques, then whatever exchange the evaluator recorded (a chat judge's question and reply).
+                Transcript = [.. Turns(first, "first"), .. Turns(second, "second"), .. assisted.Transcript ?? []],
             });
             _tally.Add(answer, criticCost, _gold);
         }
@@ -129,7 +130,7 @@ public sealed class AssistedFeedbackSource : IFeedbackSource
             _evaluatorCost += answer.Assisted.Provenance.Cost;
             _criticCost += criticCost;
             _seconds += answer.Assisted.Provenance.Latency.TotalSeconds;
-            _uncheckable += answer.Checkable ? 0 : 1;
+            _uncheckable += answer.Checkable == false ? 1 : 0;
             double first = gold.Evaluate(answer.Assisted.First).Score, second = gold.Evaluate(answer.Assisted.Second).Score;
             if (first == second)
             {
@@ -140,7 +141,11 @@ public sealed class AssistedFeedbackSource : IFeedbackSource
             _decisive++;
             _agree += assisted;
             _agreeAlone += alone;
-            if (answer.Checkable)
+            if (answer.Checkable is null)
+            {
+                // An evaluator with no stated verification limit (a chat judge): counted in the overall agreement only.
+            }
+            else if (answer.Checkable.Value)
             {
                 _decisiveChecked++;
                 _agreeChecked += assisted;

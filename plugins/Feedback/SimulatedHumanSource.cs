@@ -80,7 +80,14 @@ public sealed class SimulatedHumanSource : IFeedbackSource, IAssistableSource
     /// knows which response is right. On an item beyond its limit, correctness enters its utility as a belief
     /// (<see cref="SimulatedAnnotator.Believe"/>) in place of the truth it cannot see.
     /// </remarks>
-    public AssistedAnswer AnswerAssisted(PairwiseQuery pair, Critique? first, Critique? second, IClaimChecker claims, Assistance assistance)
+    public Task<AssistedAnswer> AnswerAssistedAsync(PairwiseQuery pair, Critique? first, Critique? second, IClaimChecker claims, Assistance assistance,
+        CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return Task.FromResult(AnswerAssisted(pair, first, second, claims, assistance));
+    }
+
+    private AssistedAnswer AnswerAssisted(PairwiseQuery pair, Critique? first, Critique? second, IClaimChecker claims, Assistance assistance)
     {
         ArgumentNullException.ThrowIfNull(pair);
         ArgumentNullException.ThrowIfNull(claims);

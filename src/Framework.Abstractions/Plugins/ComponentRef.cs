@@ -26,6 +26,16 @@ public sealed class ComponentKindAttribute(string kind) : Attribute
 {
     /// <summary>The kind the referenced component must have.</summary>
     public string Kind { get; } = kind;
+
+    /// <summary>
+    /// A contract the referenced component must also implement (for example <c>IAssistableSource</c> for the feedback
+    /// source the <c>assisted</c> source wraps), or null. A manifest naming a component of the kind that does not
+    /// implement it is refused at the reference's JSON path, with the components that do. Added in contracts 2.4.
+    /// </summary>
+    public Type? Contract { get; set; }
+
+    /// <summary>What the contract lets the component do, as the refusal says it ("use critiques"); null: "implement" the contract.</summary>
+    public string? ContractPurpose { get; set; }
 }
 
 /// <summary>

@@ -197,7 +197,10 @@ internal sealed class OptionsBinder(BindContext context)
         foreach (var (jsonName, property) in properties)
         {
             if (!failed.Contains(property))
+            {
                 CheckAttributes(instance, property, jsonName, path, written.Contains(property));
+                CheckContract(instance, property, JsonPath.Property(path, jsonName));
+            }
         }
 
         CheckRolePrompts(instance, properties, failed, path);
@@ -449,6 +452,42 @@ internal sealed class OptionsBinder(BindContext context)
                 continue;
             context.Error(path, ValidationMessages.For(attribute, value, jsonName));
         }
+    }
+
+    /// <summary>
+    /// A reference whose <see cref="ComponentKindAttribute.Contract"/> the named component does not implement is refused
+    /// at its path, with the components of the kind that do.
+    /// </summary>
+    private void CheckContract(object instance, PropertyInfo property, string path)
+    {
+        if (property.GetCustomAttribute<ComponentKindAttribute>() is not { Contract: { } contract } attribute)
+            return;
+        switch (property.GetValue(instance))
+        {
+            case ComponentRef reference:
+                CheckContract(reference, attribute, contract, path);
+                break;
+            case IEnumerable<ComponentRef> references:
+                var i = 0;
+                foreach (var reference in references)
+                    CheckContract(reference, attribute, contract, JsonPath.Index(path, i++));
+                break;
+        }
+    }
+
+    private void CheckContract(ComponentRef reference, ComponentKindAttribute attribute, Type contract, string path)
+    {
+        if (!context.Resolved.TryGetValue(reference, out var bound) || contract.IsAssignableFrom(bound.Descriptor.ImplementationType))
+            return;
+        var kinds = ComponentKinds.Accepting(attribute.Kind);
+        var able = context.Catalog.Components
+            .Where(c => kinds.Contains(c.Kind) && contract.IsAssignableFrom(c.ImplementationType))
+            .Select(c => c.Name).Distinct().Order(StringComparer.Ordinal).ToList();
+        var what = attribute.ContractPurpose ?? $"implement {contract.Name}";
+        context.Error(path, $"the {KindWords.Singular(attribute.Kind)} '{reference.Name}' cannot {what} (it does not implement {contract.Name}); "
+            + (able.Count == 0
+                ? $"no loaded {KindWords.Singular(attribute.Kind)} can (is the plugin that provides one loaded?)"
+                : $"name one that can: {string.Join(", ", able)}"));
     }
 
     private bool TypeError(string path, string expected, JsonElement found)

@@ -23,7 +23,7 @@ public class ContractsTests
     [InlineData("2.1.5.2", true)]
     [InlineData("2.2.0.0", true)] // 2.2 added report contributions (disclosure facts and sections)
     [InlineData("2.3.0.0", true)] // 2.3 organised metric names by family added typed artifact keys, multi-series charts and dialogues in report sections
-    [InlineData("2.4.0.0", true)] // 2.4 added IClaimChecker.SplitWithFalseStep (a default member: a liar's false step at a chosen position)
+    [InlineData("2.4.0.0", true)] // 2.4 added IClaimChecker.SplitWithFalseStep, moved IAssistableSource (with Assistance and AssistedAnswer) into the contracts and added ComponentKindAttribute.Contract
     [InlineData("2.5.0.0", false)] // built against newer additions this host lacks
     [InlineData("1.2.0.0", false)] // built before 2.0 (gold metadata on responses, TaskMetrics in the contracts)
     [InlineData("3.0.0.0", false)]

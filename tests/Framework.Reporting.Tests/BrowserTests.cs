@@ -8,6 +8,7 @@ namespace AlignFx.Reporting.Tests;
 /// A compare report opened in headless Chromium (Debian's <c>chromium</c>, driven by Microsoft.Playwright): its
 /// plots are laid out and visible. Skips, saying why, where no Chromium is installed (.ci/run installs it).
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed class BrowserTests : IDisposable
 {
     /// <summary>Set to a Chromium executable to use instead of the system's.</summary>
@@ -73,4 +74,16 @@ public sealed class BrowserTests : IDisposable
         // Self-contained: the page itself is the only thing loaded.
         Assert.Equal([new Uri(page).AbsoluteUri], requests);
     }
+}
+
+/// <summary>
+/// The browser tests run alone, after every other test of the project: Playwright sets <c>Console.OutputEncoding</c>
+/// when it starts its driver, which takes the console's lock and then a writer's, while a CLI test's console logger can
+/// hold the writer and wait for the console's lock. The two deadlocked a CI run (stacks taken with dotnet-stack).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class BrowserCollection
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "browser (alone)";
 }

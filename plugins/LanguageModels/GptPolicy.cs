@@ -142,11 +142,11 @@ public sealed class GptPolicy : ITrainablePolicy, ITokenizedPolicy, ISequenceEnc
         Model.eval();
         var caches = useCache ? Enumerable.Range(0, Model.Config.Layers).Select(_ => new KVCache(total)).ToArray() : null;
         Tensor mask = KeyMask(rows, pads, total);
+        Tensor? logits = null;
         try
         {
             using var noGrad = no_grad();
-            float[] logits = NextLogits(tokens, rows, pads, 0, promptLength, mask, caches);
-            int vocabulary = Model.Config.Vocabulary;
+            logits = NextLogits(tokens, rows, pads, 0, promptLength, mask, caches);
             if (rows.Length < batch)
             {
                 var position = new int[batch];
@@ -155,22 +155,26 @@ public sealed class GptPolicy : ITrainablePolicy, ITokenizedPolicy, ISequenceEnc
                     position[rows[j]] = j;
                 }
                 int[] from = [.. firstOf.Select(b => position[b])];
-                logits = Expand(logits, from, vocabulary);
+                var expanded = Expand(logits, from);
+                logits.Dispose();
+                logits = expanded;
                 (rows, mask) = SelectRows(everyRow, from, pads, total, mask, caches!);
             }
             for (int step = 0; step < maxNew; step++)
             {
                 ct.ThrowIfCancellationRequested();
                 // Rows in prompt order, so each live row draws from the random stream in the same order as in a full batch.
+                bool[] drawing = [.. rows.Select(b => !done[b])];
+                var (drawn, drawnLogProbs) = TensorSampler.Sample(logits, drawing, options, random);
                 for (int j = 0; j < rows.Length; j++)
                 {
                     int b = rows[j];
                     long next = GptTokenizer.Pad;
-                    if (!done[b])
+                    if (drawing[j])
                     {
-                        var (token, logProb) = TokenSampler.Sample(logits.AsSpan(j * vocabulary, vocabulary), options, random);
+                        int token = drawn[j];
                         ids[b].Add(token);
-                        logProbs[b].Add(logProb);
+                        logProbs[b].Add(drawnLogProbs[j]);
                         next = token;
                         done[b] = token == GptTokenizer.Eos || EndsWithStop(b, ids[b], options.StopSequences, texts);
                     }
@@ -188,6 +192,7 @@ public sealed class GptPolicy : ITrainablePolicy, ITokenizedPolicy, ISequenceEnc
                     int[] kept = [.. Enumerable.Range(0, rows.Length).Where(j => !done[rows[j]])];
                     (rows, mask) = SelectRows([.. kept.Select(j => rows[j])], kept, pads, total, mask, caches);
                 }
+                logits.Dispose();
                 logits = caches is not null
                     ? NextLogits(tokens, rows, pads, promptLength + step, 1, mask, caches)
                     : NextLogits(tokens, rows, pads, 0, promptLength + step + 1, mask, null);
@@ -195,6 +200,7 @@ public sealed class GptPolicy : ITrainablePolicy, ITokenizedPolicy, ISequenceEnc
         }
         finally
         {
+            logits?.Dispose();
             foreach (var cache in caches ?? [])
             {
                 cache.Dispose();
@@ -238,22 +244,18 @@ public sealed class GptPolicy : ITrainablePolicy, ITokenizedPolicy, ISequenceEnc
         return (rows, KeyMask(rows, pads, total));
     }
 
-    /// <summary>Row j of the result is row <c>from[j]</c> of <paramref name="logits"/> ([rows × vocabulary]).</summary>
-    private static float[] Expand(float[] logits, int[] from, int vocabulary)
+    /// <summary>Row j of the result is row <c>from[j]</c> of <paramref name="logits"/> ([rows, vocabulary], on its device).</summary>
+    private static Tensor Expand(Tensor logits, int[] from)
     {
-        var expanded = new float[from.Length * vocabulary];
-        for (int j = 0; j < from.Length; j++)
-        {
-            Array.Copy(logits, from[j] * vocabulary, expanded, j * vocabulary, vocabulary);
-        }
-        return expanded;
+        using var index = tensor([.. from.Select(j => (long)j)], [from.Length]).to(logits.device);
+        return logits.index_select(0, index);
     }
 
     /// <summary>
     /// Feeds tokens [start, start + length) of the prompts <paramref name="rows"/> (the batch the caches hold) and returns
-    /// the last position's logits, [rows × vocabulary].
+    /// the last position's logits, a contiguous float32 tensor [rows, vocabulary] on the model's device (the caller disposes it).
     /// </summary>
-    private float[] NextLogits(long[,] tokens, int[] rows, int[] pads, int start, int length, Tensor mask, KVCache[]? caches)
+    private Tensor NextLogits(long[,] tokens, int[] rows, int[] pads, int start, int length, Tensor mask, KVCache[]? caches)
     {
         int batch = rows.Length;
         var input = new long[batch * length];
@@ -273,9 +275,10 @@ public sealed class GptPolicy : ITrainablePolicy, ITokenizedPolicy, ISequenceEnc
         using var keyMask = mask.narrow(3, 0, start + length);
         using var hidden = Model.Hidden(inputT, positionsT, keyMask, caches);
         using var last = hidden.narrow(1, length - 1, 1);
-        using var logits = Model.Logits(last);
-        using var flat = logits.contiguous();
-        return flat.ToArray<float>();
+        var logits = Model.Logits(last);
+        // [rows, vocabulary], owned by the caller (a view of the scope's contiguous logits, which keeps their storage).
+        var flat = logits.contiguous().reshape(batch, -1);
+        return flat.DetachFromDisposeScope();
     }
 
     private bool EndsWithStop(int row, List<int> ids, IReadOnlyList<string> stops, string[] texts)

@@ -233,6 +233,22 @@ internal sealed partial class TorchBackend
         return lo < 0 ? i.remainder(size) : i;
     }
 
+    public void Sort(Tensor x, int dim, bool descending, bool stable, Tensor values, Tensor indices)
+    {
+        TS.Tensor v, i;
+        using (TS.NewDisposeScope())
+        {
+            var (sv, si) = View(x).sort(dim, descending, stable);
+            v = sv.contiguous().DetachFromDisposeScope();
+            i = si.contiguous().DetachFromDisposeScope();
+        }
+        Store(values, v);
+        Store(indices, i);
+    }
+
+    public void CumSum(Tensor x, int dim, bool reverse, Tensor dst) => Store(dst, () =>
+        reverse ? View(x).flip(dim).cumsum(dim).flip(dim) : View(x).cumsum(dim));
+
     public void Gather(Tensor x, int dim, Tensor index, Tensor dst) => Store(dst, () => View(x).gather(dim, Index(index, x.shapeI[dim])));
 
     public void ScatterAdd(Tensor dst, int dim, Tensor index, Tensor src)

@@ -18,6 +18,8 @@ internal enum UnaryOp
     RSubScalar,
     /// <summary>p0 / x.</summary>
     RDivScalar,
+    /// <summary>e^x by the C library's exp (what Math.Exp calls), element by element: bitwise the host's double exp.</summary>
+    ExpLibm,
 }
 
 /// <summary>Elementwise functions of two tensors; the *Grad ops take (grad, saved input or output).</summary>
@@ -116,6 +118,15 @@ internal interface IBackend
     int CrossEntropy(Tensor logits, Tensor target, long ignoreIndex, double smoothing, Tensor loss, Tensor lse);
 
     void CrossEntropyBackward(Tensor gradLoss, Tensor logits, Tensor target, Tensor lse, long ignoreIndex, double smoothing, Tensor dx);
+
+    /// <summary>
+    /// Sorts x along dim into contiguous values and int64 indices (x's shape); stable keeps equal values in index order.
+    /// NaN sorts above every number.
+    /// </summary>
+    void Sort(Tensor x, int dim, bool descending, bool stable, Tensor values, Tensor indices);
+
+    /// <summary>Running sums of x along dim into contiguous dst, added sequentially (from the last index when reverse).</summary>
+    void CumSum(Tensor x, int dim, bool reverse, Tensor dst);
 
     void Gather(Tensor x, int dim, Tensor index, Tensor dst);
 

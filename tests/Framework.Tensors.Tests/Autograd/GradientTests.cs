@@ -122,6 +122,10 @@ public class GradientTests
         ["min_all_mT_where_scalar"] = (() => [L(1, 3, 4)], x => x[0].min() + where(x[0].mT.gt(0.0), x[0].mT, 0.5).sum()),
         ["expand_as_view_as_clip"] = (() => [L(1, 1, 4), L(2, 2, 2)], x => x[0].expand_as(zeros(3, 4)).clip(-0.3, 0.3) * x[1].view_as(zeros(4)).unsqueeze(0)),
         // type conversion keeps the graph
+        ["cumsum_last_dim"] = (() => [L(1, 3, 5)], x => x[0].cumsum(-1)),
+        ["cumsum_first_dim_transposed_input"] = (() => [L(1, 4, 3)], x => x[0].t().cumsum(0) * x[0].t()),
+        ["sort_descending_values"] = (() => [L(1, 3, 5)], x => x[0].sort(1, descending: true, stable: true).Values * tensor(new double[] { 1, 2, 3, 4, 5 })),
+        ["sort_dim0_ascending"] = (() => [L(1, 4, 3)], x => x[0].sort(0).Values.cumsum(0)),
         ["to_float32_and_back"] = (() => [L(1, 3)], x => x[0].to(float32).to(float64) * 2.0),
     };
 

@@ -158,6 +158,7 @@ internal sealed partial class CpuBackend : IBackend
         switch (op)
         {
             case UnaryOp.Exp: Run<T, ExpOp<T>>(default, x, dst); break;
+            case UnaryOp.ExpLibm: Run<T, ExpLibmOp<T>>(default, x, dst); break;
             case UnaryOp.Log: Run<T, LogOp<T>>(default, x, dst); break;
             case UnaryOp.Sqrt: Run<T, SqrtOp<T>>(default, x, dst); break;
             case UnaryOp.Rsqrt: Run<T, RsqrtOp<T>>(default, x, dst); break;

@@ -213,6 +213,20 @@ internal struct ExpOp<T> : IUnaryOp<T> where T : IFloatingPointIeee754<T>
     public readonly void Apply(ReadOnlySpan<T> x, Span<T> d) => TP.Exp(x, d);
 }
 
+/// <summary>e^x by the C library's exp (Math.Exp, MathF.Exp) element by element, never the vectorised approximation.</summary>
+internal struct ExpLibmOp<T> : IUnaryOp<T> where T : IFloatingPointIeee754<T>
+{
+    public readonly T Apply(T x) => T.Exp(x);
+
+    public readonly void Apply(ReadOnlySpan<T> x, Span<T> d)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            d[i] = T.Exp(x[i]);
+        }
+    }
+}
+
 internal struct LogOp<T> : IUnaryOp<T> where T : IFloatingPointIeee754<T>
 {
     public readonly T Apply(T x) => T.Log(x);

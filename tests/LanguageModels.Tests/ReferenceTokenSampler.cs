@@ -1,12 +1,14 @@
 using AlignFx.Abstractions.Policies;
 
-namespace AlignFx.LanguageModels;
+namespace AlignFx.LanguageModels.Tests;
 
 /// <summary>
-/// Draws one token from a row of logits under temperature, top-k and top-p, and reports its log-probability under the
-/// distribution it was drawn from (computed in double precision). Temperature 0 is greedy decoding (log-probability 0).
+/// The host sampler GptPolicy used before sampling moved onto tensor ops (plugins/LanguageModels/TokenSampler.cs at
+/// ca42584), kept unchanged as the reference the tensor sampler must equal bit for bit. Draws one token from a row of
+/// logits under temperature, top-k and top-p, and reports its log-probability under the distribution it was drawn from
+/// (computed in double precision). Temperature 0 is greedy decoding (log-probability 0).
 /// </summary>
-internal static class TokenSampler
+internal static class ReferenceTokenSampler
 {
     public static (int Token, float LogProb) Sample(ReadOnlySpan<float> logits, GenerationOptions options, Random random)
     {

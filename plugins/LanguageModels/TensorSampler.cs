@@ -22,6 +22,18 @@ internal static class TensorSampler
 {
     public static (int[] Tokens, float[] LogProbs) Sample(Tensor logits, IReadOnlyList<bool> live, GenerationOptions options, Random random)
     {
+        var (tokens, ratios) = Draw(logits, live, options, random);
+        var logProbs = new float[tokens.Length];
+        for (int j = 0; j < tokens.Length; j++)
+        {
+            logProbs[j] = (float)Math.Log(ratios[j]);
+        }
+        return (tokens, logProbs);
+    }
+
+    /// <summary>Each row's token and the float64 ratio p / total of its probability to the kept total (1 when greedy).</summary>
+    internal static (int[] Tokens, double[] Ratios) Draw(Tensor logits, IReadOnlyList<bool> live, GenerationOptions options, Random random)
+    {
         int rows = (int)logits.size(0);
         int v = (int)logits.size(1);
         if (live.Count != rows)
@@ -29,7 +41,7 @@ internal static class TensorSampler
             throw new ArgumentException($"{live.Count} live flags for {rows} rows.", nameof(live));
         }
         var tokens = new int[rows];
-        var logProbs = new float[rows];
+        var ratios = new double[rows];
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var device = logits.device;
@@ -41,8 +53,9 @@ internal static class TensorSampler
             for (int j = 0; j < rows; j++)
             {
                 tokens[j] = (int)best[j];
+                ratios[j] = 1;
             }
-            return (tokens, logProbs);
+            return (tokens, ratios);
         }
         var temperature = tensor(options.Temperature).to(device);
         var scaled = logits.to(ScalarType.Float64) / temperature;
@@ -75,8 +88,8 @@ internal static class TensorSampler
         for (int j = 0; j < rows; j++)
         {
             tokens[j] = (int)back[2 * j];
-            logProbs[j] = (float)Math.Log(back[(2 * j) + 1]);
+            ratios[j] = back[(2 * j) + 1];
         }
-        return (tokens, logProbs);
+        return (tokens, ratios);
     }
 }

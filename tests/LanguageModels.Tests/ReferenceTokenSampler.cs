@@ -12,6 +12,17 @@ internal static class ReferenceTokenSampler
 {
     public static (int Token, float LogProb) Sample(ReadOnlySpan<float> logits, GenerationOptions options, Random random)
     {
+        var (token, ratio) = Draw(logits, options, random);
+        return (token, (float)Math.Log(ratio));
+    }
+
+    /// <summary>
+    /// The former Sample's body unchanged but for its ends: it returns the token and the float64 ratio probs[chosen] /
+    /// total (1 when greedy, whose log-probability 0f is (float)Math.Log(1)), so a test can compare the double before
+    /// the float cast hides a last-bit difference.
+    /// </summary>
+    public static (int Token, double Ratio) Draw(ReadOnlySpan<float> logits, GenerationOptions options, Random random)
+    {
         int v = logits.Length;
         if (options.Temperature <= 0)
         {
@@ -23,7 +34,7 @@ internal static class ReferenceTokenSampler
                     best = i;
                 }
             }
-            return (best, 0f);
+            return (best, 1.0);
         }
         var scaled = new double[v];
         double max = double.NegativeInfinity;
@@ -74,6 +85,6 @@ internal static class ReferenceTokenSampler
                 break;
             }
         }
-        return (order[chosen], (float)Math.Log(probs[chosen] / total));
+        return (order[chosen], probs[chosen] / total);
     }
 }

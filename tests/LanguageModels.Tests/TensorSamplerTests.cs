@@ -67,18 +67,41 @@ public sealed class TensorSamplerTests
         var reference = new Random(c.Seed);
         var random = new Random(c.Seed);
         using var logits = tensor(c.Logits, [c.Rows, c.Vocabulary]).to(device);
-        foreach (bool[] live in c.Live)
+        for (int s = 0; s < c.Live.Length; s++)
         {
-            var (tokens, logProbs) = TensorSampler.Sample(logits, live, c.Options, random);
+            bool[] live = c.Live[s];
+            // Odd steps through Sample (tokens and float log-probabilities, what GptPolicy uses), even steps through Draw,
+            // whose float64 ratio p / total shows a last-bit difference the float cast would hide.
+            int[]? tokens = null, drawn = null;
+            float[]? logProbs = null;
+            double[]? ratios = null;
+            if (s % 2 == 1)
+            {
+                (tokens, logProbs) = TensorSampler.Sample(logits, live, c.Options, random);
+            }
+            else
+            {
+                (drawn, ratios) = TensorSampler.Draw(logits, live, c.Options, random);
+            }
             for (int j = 0; j < c.Rows; j++)
             {
                 if (!live[j])
                 {
                     continue;
                 }
-                var (token, logProb) = ReferenceTokenSampler.Sample(c.Logits.AsSpan(j * c.Vocabulary, c.Vocabulary), c.Options, reference);
-                Assert.Equal(token, tokens[j]);
-                Assert.Equal(BitConverter.SingleToInt32Bits(logProb), BitConverter.SingleToInt32Bits(logProbs[j]));
+                var row = c.Logits.AsSpan(j * c.Vocabulary, c.Vocabulary);
+                if (tokens is not null)
+                {
+                    var (token, logProb) = ReferenceTokenSampler.Sample(row, c.Options, reference);
+                    Assert.Equal(token, tokens[j]);
+                    Assert.Equal(BitConverter.SingleToInt32Bits(logProb), BitConverter.SingleToInt32Bits(logProbs![j]));
+                }
+                else
+                {
+                    var (token, ratio) = ReferenceTokenSampler.Draw(row, c.Options, reference);
+                    Assert.Equal(token, drawn![j]);
+                    Assert.Equal(BitConverter.DoubleToInt64Bits(ratio), BitConverter.DoubleToInt64Bits(ratios![j]));
+                }
             }
         }
         // The same number of draws: the streams are still in step.

@@ -8,8 +8,9 @@ internal interface IGemmJob
 }
 
 /// <summary>
-/// A tiny pool of worker threads for GEMM (one per extra core, started lazily) that sleep between
-/// jobs. Unlike Parallel.For it allocates nothing per call.
+/// A tiny pool of worker threads for GEMM and the elementwise and row-wise kernels (<c>Par.For</c>; one thread per
+/// extra core, started lazily) that sleep between jobs. Unlike Parallel.For it allocates nothing per call and
+/// keeps one set of threads warm for every kernel.
 /// </summary>
 /// <remarks>
 /// The split of a job into parts is fixed by the caller; which thread runs a part is not: the
@@ -37,6 +38,11 @@ internal static class GemmThreads
     private static int s_completed;
     private static Exception? s_failure;
 
+    // Set while this thread runs parts of a job: a job's part that itself asks for threads (a GEMM inside a
+    // Par.For part) runs inline instead of re-entering the gate, which Monitor would let the caller do.
+    [ThreadStatic]
+    private static bool t_inJob;
+
     /// <summary>How many parts can run at once (the number of cores).</summary>
     public static int MaxParallelism { get; } = Math.Max(1, Environment.ProcessorCount);
 
@@ -46,7 +52,7 @@ internal static class GemmThreads
     /// </summary>
     public static void Run(IGemmJob job, int parts)
     {
-        if (parts <= 1 || parts > PartMask || MaxParallelism == 1 || !Monitor.TryEnter(s_gate))
+        if (parts <= 1 || parts > PartMask || MaxParallelism == 1 || t_inJob || !Monitor.TryEnter(s_gate))
         {
             for (int p = 0; p < parts; p++)
             {
@@ -70,7 +76,15 @@ internal static class GemmThreads
                 workers[w].Signal();
             }
 
-            ClaimAndRun(job);
+            t_inJob = true;
+            try
+            {
+                ClaimAndRun(job);
+            }
+            finally
+            {
+                t_inJob = false;
+            }
 
             // A claimed part is running on another core: spin briefly, then yield (never sleep, which
             // would cost a millisecond).
@@ -159,7 +173,9 @@ internal static class GemmThreads
             {
                 // SemaphoreSlim spins briefly itself before it blocks.
                 _wake.Wait();
+                t_inJob = true;
                 ClaimAndRun(null);
+                t_inJob = false;
             }
         }
     }

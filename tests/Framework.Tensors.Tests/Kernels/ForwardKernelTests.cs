@@ -6,7 +6,8 @@ namespace AlignFx.Tensors.Tests.Kernels;
 
 /// <summary>
 /// The forward kernels rewritten for speed must give the former kernels' float32 bits exactly (published numbers come
-/// from them): the fused GELU against the former TensorPrimitives chain, kept as the reference.
+/// from them): the fused GELU against the former TensorPrimitives chain, kept as the reference; attention's heads-last
+/// product and the attention layer against plain matmul and the public attention function.
 /// </summary>
 public sealed class ForwardKernelTests
 {
@@ -84,5 +85,64 @@ public sealed class ForwardKernelTests
         var actual = new float[x.Length];
         GeluKernels.ErfForward(x, actual);
         Assert.All(actual, v => Assert.True(float.IsNaN(v)));
+    }
+
+    private static void AssertSameBits(Tensor expected, Tensor actual)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        AssertSameBits(expected.ToArray<float>(), actual.ToArray<float>());
+    }
+
+    [Theory]
+    [InlineData(32, 64, 128, 4)]   // the tiny GPT
+    [InlineData(3, 5, 12, 3)]
+    [InlineData(2, 70, 96, 2)]
+    public void Heads_last_attention_product_equals_matmul_bit_for_bit(int b, int t, int d, int heads)
+    {
+        int hd = d / heads;
+        using var scope = NewDisposeScope();
+        var fused = randn([b, t, 3 * d], generator: new Generator(b + t));
+        var parts = fused.split(d, 2);
+        var v = parts[2].reshape(b, t, heads, hd).transpose(1, 2);
+        var probs = randn([b, heads, t, t], generator: new Generator(7)).softmax(-1);
+        var expected = probs.matmul(v);
+        var actual = probs.MatMulHeadsLast(v);
+        Assert.False(actual.is_contiguous());
+        AssertSameBits(expected, actual);
+        // Merging the heads is a view of the product's buffer, with the copy's values.
+        var merged = actual.transpose(1, 2).reshape(b, t, d);
+        Assert.True(merged.is_contiguous());
+        AssertSameBits(expected.transpose(1, 2).reshape(b, t, d), merged);
+    }
+
+    [Fact]
+    public void Attention_layer_forward_and_gradients_equal_the_public_composition_bit_for_bit()
+    {
+        const int b = 4, t = 24, d = 32, heads = 4, hd = d / heads;
+        using var scope = NewDisposeScope();
+        var attn = nn.CausalSelfAttention(d, heads, generator: new Generator(3));
+        var x1 = randn([b, t, d], generator: new Generator(4)).requires_grad_();
+        var y1 = attn.forward(x1);
+        (y1 * y1).sum().backward();
+        var layerGrads = attn.parameters().Select(p => p.grad!.ToArray<float>()).ToArray();
+        attn.zero_grad();
+
+        var x2 = x1.detach().clone().requires_grad_();
+        var qkv = nn.functional.linear(x2, attn.qkv.weight, attn.qkv.bias is null ? null : (Tensor)attn.qkv.bias);
+        var parts = qkv.split(d, 2);
+        var q = parts[0].reshape(b, t, heads, hd).transpose(1, 2);
+        var k = parts[1].reshape(b, t, heads, hd).transpose(1, 2);
+        var v = parts[2].reshape(b, t, heads, hd).transpose(1, 2);
+        var y = nn.functional.scaled_dot_product_attention(q, k, v, is_causal: true);
+        var y2 = attn.proj.forward(y.transpose(1, 2).reshape(b, t, d));
+        (y2 * y2).sum().backward();
+
+        AssertSameBits(y2, y1);
+        AssertSameBits(x2.grad!, x1.grad!);
+        var composedGrads = attn.parameters().Select(p => p.grad!.ToArray<float>()).ToArray();
+        for (int i = 0; i < layerGrads.Length; i++)
+        {
+            AssertSameBits(composedGrads[i], layerGrads[i]);
+        }
     }
 }

@@ -32,7 +32,7 @@ public sealed class OverseeOptions
     [Range(0.0, 100.0)]
     public double? VerificationLimit { get; set; }
 
-    /// <summary>Transcripts written to the run's folder (the first this many items); 0 writes none.</summary>
+    /// <summary>Transcripts kept (the first this many items), in the run's folder and in the store; 0 keeps none.</summary>
     [Range(0, 1_000_000)]
     public int Transcripts { get; set; } = 1_000_000;
 
@@ -100,7 +100,7 @@ public sealed class OverseeStage(OverseeOptions options) : IStage
                 items.Add(item);
                 if (writer is not null && i < options.Transcripts)
                 {
-                    await writer.WriteLineAsync(JsonSerializer.Serialize(new
+                    string line = JsonSerializer.Serialize(new
                     {
                         id,
                         prompt = prompt.Text,
@@ -111,7 +111,10 @@ public sealed class OverseeStage(OverseeOptions options) : IStage
                         checkable,
                         confidence = outcome.Verdict.Confidence,
                         transcript = outcome.Verdict.Transcript.Select(t => new { speaker = t.Speaker, text = t.Text }),
-                    })).ConfigureAwait(false);
+                    });
+                    await writer.WriteLineAsync(line).ConfigureAwait(false);
+                    // The store keeps them too: the report's transcript section and the budget read them there.
+                    context.TranscriptLog?.Record(options.Method.Name, line);
                 }
                 progress.Advance();
             }

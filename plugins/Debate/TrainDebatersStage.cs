@@ -342,7 +342,7 @@ public sealed class TrainDebatersStage(TrainDebatersOptions options) : IStage
                 foreach (ArenaResult r in evaluation.Results)
                 {
                     ct.ThrowIfCancellationRequested();
-                    await writer.WriteLineAsync(JsonSerializer.Serialize(new
+                    string line = JsonSerializer.Serialize(new
                     {
                         when,
                         id = r.Spec.Id,
@@ -355,7 +355,9 @@ public sealed class TrainDebatersStage(TrainDebatersOptions options) : IStage
                         checkable = r.Spec.Checkable,
                         moves = r.Moves.Select(side => side.Select(m => m.Text)),
                         transcript = r.Game.Transcript.Select(t => new { speaker = t.Speaker, text = t.Text }),
-                    })).ConfigureAwait(false);
+                    });
+                    await writer.WriteLineAsync(line).ConfigureAwait(false);
+                    context.TranscriptLog?.Record(DebateNames.Debate, line);
                 }
             }
         }

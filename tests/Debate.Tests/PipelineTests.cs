@@ -6,6 +6,7 @@ using AlignFx.Abstractions.Policies;
 using AlignFx.Abstractions.Runs;
 using AlignFx.Abstractions.Tasks;
 using AlignFx.Host.Manifests;
+using AlignFx.Host.Store;
 using AlignFx.Tasks.Arithmetic;
 
 namespace AlignFx.Debate.Tests;
@@ -51,6 +52,9 @@ public sealed class PipelineTests
         Assert.All(labels, l => Assert.Equal(DebateNames.Debate, l.Provenance.Source));
         Assert.Contains(labels, l => l.Transcript!.Any(t => t.Speaker == Speakers.DebaterA) && l.Provenance.Cost > 3);
         Assert.Contains(debate.Store.GetFeedback(debate.Outcome.RunId), f => f.PayloadJson.Contains(Speakers.DebaterB, StringComparison.Ordinal));
+        // Every debated label is an oversight transcript of the run (the budget counts them, the report shows some).
+        Assert.Equal([new TranscriptCount(0, DebateNames.Debate, 400)], debate.Store.GetTranscriptCounts(debate.Outcome.RunId));
+        Assert.Contains(debate.Store.GetTranscripts(debate.Outcome.RunId), t => t.PayloadJson.Contains(Speakers.DebaterA, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -76,6 +80,9 @@ public sealed class PipelineTests
         JsonElement first = JsonDocument.Parse(lines[0]).RootElement;
         Assert.Equal(2, first.GetProperty("candidates").GetArrayLength());
         Assert.Contains(first.GetProperty("transcript").EnumerateArray(), t => t.GetProperty("speaker").GetString() == Speakers.Judge);
+        // The store keeps the same transcripts, line for line, for the report and the budget.
+        Assert.Equal(lines, run.Store.GetTranscripts(run.Outcome.RunId).Select(t => t.PayloadJson));
+        Assert.Equal([new TranscriptCount(0, DebateNames.Debate, 30)], run.Store.GetTranscriptCounts(run.Outcome.RunId));
 
         // The report shows a sample as dialogues: four items, turn by turn, right and wrong verdicts both where both occur.
         var contribution = Assert.Single(run.Store.GetArtifacts(run.Outcome.RunId), a => a.Kind == ReportArtifactKinds.Contribution);

@@ -50,67 +50,72 @@ public static class PpoMath
 
     /// <summary>
     /// Generalised advantage estimation (Schulman et al. 2016) over each row's tokens, backwards from the end with
-    /// the value after the last token taken as 0; padding must carry reward 0 and value 0 (TRL v0.11 masks them so).
+    /// the value after the last token taken as 0, as tensor operations on the inputs' device (one [batch] column per
+    /// token, as TRL v0.11 does it); padding must carry reward 0 and value 0 (TRL masks them so).
     /// </summary>
     /// <param name="rewards">Per-token rewards [batch, tokens].</param>
     /// <param name="values">Per-token values V(s_t) of the rollout policy [batch, tokens].</param>
     /// <param name="gamma">The discount γ.</param>
     /// <param name="lambda">GAE's λ.</param>
     /// <returns>Advantages and returns (advantages + values), [batch, tokens], not whitened.</returns>
-    public static (double[,] Advantages, double[,] Returns) Gae(double[,] rewards, double[,] values, double gamma, double lambda)
+    public static (Tensor Advantages, Tensor Returns) Gae(Tensor rewards, Tensor values, double gamma, double lambda)
     {
         ArgumentNullException.ThrowIfNull(rewards);
         ArgumentNullException.ThrowIfNull(values);
-        int batch = rewards.GetLength(0), length = rewards.GetLength(1);
-        var advantages = new double[batch, length];
-        var returns = new double[batch, length];
-        for (int b = 0; b < batch; b++)
+        if (rewards.dim() != 2 || !rewards.shape.SequenceEqual(values.shape))
         {
-            double last = 0;
-            for (int t = length - 1; t >= 0; t--)
-            {
-                double next = t < length - 1 ? values[b, t + 1] : 0;
-                double delta = rewards[b, t] + (gamma * next) - values[b, t];
-                last = delta + (gamma * lambda * last);
-                advantages[b, t] = last;
-                returns[b, t] = last + values[b, t];
-            }
+            throw new ArgumentException($"GAE needs rewards and values of one [batch, tokens] shape; got [{string.Join(", ", rewards.shape)}] and [{string.Join(", ", values.shape)}].");
         }
-        return (advantages, returns);
+        long length = rewards.size(1);
+        if (length == 0)
+        {
+            return (zeros_like(rewards), zeros_like(rewards));
+        }
+        using var scope = NewDisposeScope();
+        var reversed = new List<Tensor>((int)length);
+        Tensor last = zeros_like(values.select(1, 0));
+        for (long t = length - 1; t >= 0; t--)
+        {
+            Tensor value = values.select(1, t);
+            // δ_t = r_t + γ·V_{t+1} − V_t, with V_T = 0; A_t = δ_t + γλ·A_{t+1}.
+            Tensor delta = t < length - 1 ? rewards.select(1, t).add(values.select(1, t + 1).mul(gamma)).sub(value) : rewards.select(1, t).sub(value);
+            last = delta.add(last.mul(gamma * lambda));
+            reversed.Add(last);
+        }
+        reversed.Reverse();
+        Tensor advantages = stack(reversed, 1);
+        Tensor returns = advantages.add(values);
+        return (advantages.MoveToOuterDisposeScope(), returns.MoveToOuterDisposeScope());
     }
 
     /// <summary>
-    /// Whitens the masked entries in place: (x − mean) / sqrt(var + 1e-8), with the unbiased variance over the mask
-    /// (TRL's <c>masked_whiten</c>); with <paramref name="shiftMean"/> false the mean is added back. Padding is set to 0.
+    /// Whitened masked entries: (x − mean) / sqrt(var + 1e-8), with the mean and the unbiased variance over the mask
+    /// (TRL's <c>masked_whiten</c>); with <paramref name="shiftMean"/> false the mean is added back. Padding becomes 0.
+    /// Fewer than two masked entries leave the values as they are (masked).
     /// </summary>
     /// <param name="values">The values [batch, tokens].</param>
-    /// <param name="mask">1 for real tokens.</param>
+    /// <param name="mask">1 for real tokens, same shape and type.</param>
     /// <param name="shiftMean">Subtract the mean (advantages) or keep it (rewards).</param>
-    public static void MaskedWhiten(double[,] values, float[,] mask, bool shiftMean = true)
+    /// <returns>A new tensor of the same shape.</returns>
+    public static Tensor MaskedWhiten(Tensor values, Tensor mask, bool shiftMean = true)
     {
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(mask);
-        double sum = 0, count = 0;
-        foreach (var (b, t) in Cells(values))
+        using var scope = NewDisposeScope();
+        Tensor count = mask.sum();
+        if (count.to(ScalarType.Float64).item<double>() < 2)
         {
-            sum += values[b, t] * mask[b, t];
-            count += mask[b, t];
+            return values.mul(mask).MoveToOuterDisposeScope();
         }
-        if (count < 2)
+        Tensor mean = values.mul(mask).sum().div(count);
+        Tensor centered = values.sub(mean);
+        Tensor variance = centered.square().mul(mask).sum().div(count.sub(1.0));
+        Tensor white = centered.mul(variance.add(1e-8).rsqrt());
+        if (!shiftMean)
         {
-            return;
+            white = white.add(mean);
         }
-        double mean = sum / count, squares = 0;
-        foreach (var (b, t) in Cells(values))
-        {
-            squares += mask[b, t] * (values[b, t] - mean) * (values[b, t] - mean);
-        }
-        double scale = 1 / Math.Sqrt((squares / (count - 1)) + 1e-8);
-        foreach (var (b, t) in Cells(values))
-        {
-            double white = (values[b, t] - mean) * scale;
-            values[b, t] = mask[b, t] == 0 ? 0 : shiftMean ? white : white + mean;
-        }
+        return white.mul(mask).MoveToOuterDisposeScope();
     }
 
     /// <summary>The mean of <paramref name="values"/> over the mask's ones (TRL's <c>masked_mean</c>).</summary>
@@ -186,48 +191,26 @@ public static class PpoMath
         return (loss.MoveToOuterDisposeScope(), clipFraction);
     }
 
-    /// <summary>1 − Var(R − V) / Var(R) over the masked tokens (NaN when the returns do not vary).</summary>
-    /// <param name="values">The rollout's values.</param>
-    /// <param name="returns">The returns.</param>
+    /// <summary>1 − Var(R − V) / Var(R) over the masked tokens, population variances (NaN when the returns do not vary).</summary>
+    /// <param name="values">The rollout's values [batch, tokens].</param>
+    /// <param name="returns">The returns, same shape.</param>
     /// <param name="mask">1 for real tokens.</param>
     /// <returns>The fraction of the returns' variance the values explain.</returns>
-    public static double VarianceExplained(double[,] values, double[,] returns, float[,] mask)
+    public static double VarianceExplained(Tensor values, Tensor returns, Tensor mask)
     {
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(returns);
         ArgumentNullException.ThrowIfNull(mask);
-        var r = new List<double>();
-        var d = new List<double>();
-        foreach (var (b, t) in Cells(values))
-        {
-            if (mask[b, t] != 0)
-            {
-                r.Add(returns[b, t]);
-                d.Add(returns[b, t] - values[b, t]);
-            }
-        }
-        double varR = Variance(r);
-        return varR == 0 ? double.NaN : 1 - (Variance(d) / varR);
+        using var scope = NewDisposeScope();
+        double varReturns = MaskedVariance(returns, mask), varResidual = MaskedVariance(returns.sub(values), mask);
+        return varReturns == 0 ? double.NaN : 1 - (varResidual / varReturns);
     }
 
-    private static double Variance(List<double> xs)
+    /// <summary>The population variance over the mask's ones (0 for an empty mask).</summary>
+    private static double MaskedVariance(Tensor x, Tensor mask)
     {
-        if (xs.Count == 0)
-        {
-            return 0;
-        }
-        double mean = xs.Average();
-        return xs.Sum(x => (x - mean) * (x - mean)) / xs.Count;
-    }
-
-    private static IEnumerable<(int B, int T)> Cells(double[,] values)
-    {
-        for (int b = 0; b < values.GetLength(0); b++)
-        {
-            for (int t = 0; t < values.GetLength(1); t++)
-            {
-                yield return (b, t);
-            }
-        }
+        using var scope = NewDisposeScope();
+        Tensor mean = MaskedMean(x, mask);
+        return MaskedMean(x.sub(mean).square(), mask).to(ScalarType.Float64).item<double>();
     }
 }

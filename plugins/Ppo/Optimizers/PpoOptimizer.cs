@@ -93,77 +93,41 @@ public sealed class PpoOptimizer(PpoOptions options) : IPolicyOptimizer
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         Merge(metrics, await RewardObjectives.ObserveAsync(request.Reward, rollouts, options.MultiplierLearningRate, context.Metrics, step, ct).ConfigureAwait(false));
 
-        Batch batch = Score(policy, reference, rollouts);
-        int b = batch.Count, width = batch.Width;
+        // A reference that is not trainable (a served model) scores through the asynchronous contract, before the
+        // synchronous tensor work below (dispose scopes belong to one thread).
+        IReadOnlyList<float[]>? referenceRows = reference is ITrainablePolicy
+            ? null
+            : await reference.ScoreAsync(rollouts, ct).ConfigureAwait(false);
         double beta = state.Kl.Value;
         double[] shaped = ShapeScores(scores, state.Scores);
-
-        // Per-token rewards: −β·KL on every token (when the penalty is in the reward), the score on the last.
-        var rewards = new double[b, width];
-        var values = new double[b, width];
-        double klSum = 0, nonScore = 0, entropySum = 0, tokenCount = 0;
-        for (int r = 0; r < b; r++)
-        {
-            int lastToken = -1;
-            for (int t = 0; t < width; t++)
-            {
-                if (batch.Mask[r, t] == 0)
-                {
-                    continue;
-                }
-                lastToken = t;
-                double logp = batch.LogProbs[r, t], refLogp = batch.ReferenceLogProbs[r, t];
-                klSum += logp - refLogp;
-                entropySum += batch.Entropy[r, t];
-                tokenCount++;
-                values[r, t] = batch.Values[r, t];
-                if (options.KlPenalty == KlPenaltyMode.Reward)
-                {
-                    rewards[r, t] = -beta * PpoMath.KlPerToken(logp, refLogp, options.KlEstimator);
-                    nonScore += rewards[r, t];
-                }
-            }
-            if (lastToken >= 0)
-            {
-                rewards[r, lastToken] += shaped[r];
-            }
-        }
-        if (options.WhitenRewards)
-        {
-            PpoMath.MaskedWhiten(rewards, batch.Mask, shiftMean: false);
-        }
-        var (advantages, returns) = PpoMath.Gae(rewards, values, options.Gamma, options.Lambda);
-        double varianceExplained = PpoMath.VarianceExplained(values, returns, batch.Mask);
-        if (options.WhitenAdvantages)
-        {
-            PpoMath.MaskedWhiten(advantages, batch.Mask);
-        }
-
-        UpdateStats update = Update(policy, rollouts, batch, advantages, returns, beta, state.Optimizer, context.CreateRandom($"ppo/minibatches/{step}"));
+        StepStats stats = Learn(policy, reference as ITrainablePolicy, referenceRows, rollouts, shaped, beta, state.Optimizer,
+            context.CreateRandom($"ppo/minibatches/{step}"));
+        UpdateStats update = stats.Update;
+        int b = rollouts.Count;
         double lr = state.Optimizer.param_groups[0].lr;
         state.Scheduler.step();
 
         // TRL v0.11 and lm-human-preferences: the controller sees the mean per-sequence k1 KL and n_steps = batch size.
-        double meanKl = klSum / b;
+        double meanKl = stats.KlSum / b;
         state.Kl.Update(meanKl, b);
         double scoreMean = scores.Average();
         metrics[MetricNames.Objective.Kl] = meanKl;
         metrics[MetricNames.SqrtKl] = Math.Sqrt(Math.Max(0, meanKl));
-        metrics[MetricNames.Objective.Entropy] = tokenCount == 0 ? 0 : entropySum / tokenCount;
+        metrics[MetricNames.Objective.Entropy] = stats.TokenCount == 0 ? 0 : stats.EntropySum / stats.TokenCount;
         metrics[MetricNames.Objective.Scores] = scoreMean;
         metrics[MetricNames.Proxy.RewardMean] = scoreMean;
         metrics[MetricNames.Objective.RlhfReward] = scoreMean - (beta * meanKl);
-        metrics[PpoMetrics.NonScoreReward] = nonScore / b;
+        metrics[PpoMetrics.NonScoreReward] = stats.NonScoreReward / b;
         metrics[MetricNames.Objective.KlCoefficient] = beta;
         metrics[MetricNames.Policy.ApproxKl] = update.ApproxKl;
         metrics[MetricNames.Policy.ClipFraction] = update.ClipFraction;
         metrics[MetricNames.Loss.Policy] = update.PolicyLoss;
         metrics[MetricNames.Loss.Value] = update.ValueLoss;
         metrics[MetricNames.Value.ClipFraction] = update.ValueClipFraction;
-        metrics[MetricNames.Value.VarianceExplained] = varianceExplained;
+        metrics[MetricNames.Value.VarianceExplained] = stats.VarianceExplained;
         metrics[MetricNames.LearningRate] = lr;
         metrics[PpoMetrics.MiniBatches] = update.MiniBatches;
-        metrics[PpoMetrics.ResponseLengthMean] = tokenCount / b;
+        metrics[PpoMetrics.ResponseLengthMean] = stats.TokenCount / b;
         foreach (var (name, value) in metrics)
         {
             if (!name.StartsWith(PpoMetrics.RewardPrefix, StringComparison.Ordinal) && !name.StartsWith(PpoMetrics.LagrangePrefix, StringComparison.Ordinal))
@@ -213,48 +177,108 @@ public sealed class PpoOptimizer(PpoOptions options) : IPolicyOptimizer
         return shaped;
     }
 
-    /// <summary>The rollout policy's log-probabilities, entropies and values and the reference's log-probabilities, no gradients.</summary>
-    private static Batch Score(ITrainablePolicy policy, IPolicy reference, IReadOnlyList<Response> rollouts)
+    /// <summary>What one step's rollouts give the logged metrics, and the update's statistics.</summary>
+    private readonly record struct StepStats(double KlSum, double EntropySum, double TokenCount, double NonScoreReward, double VarianceExplained, UpdateStats Update);
+
+    /// <summary>
+    /// The step's tensor work on the policy's device: scores the rollouts, builds the per-token rewards (−β·KL on every
+    /// token when the penalty is in the reward, the shaped score on each row's last token), runs GAE, whitens, and
+    /// updates. Tensors are [batch, tokens] with a 0/1 mask over response tokens (right padding); only scalars for the
+    /// metrics come back to the host.
+    /// </summary>
+    private StepStats Learn(ITrainablePolicy policy, ITrainablePolicy? reference, IReadOnlyList<float[]>? referenceRows,
+        IReadOnlyList<Response> rollouts, double[] shaped, double beta, AdamW optimizer, Random minibatchOrder)
     {
-        using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        TokenScores own = policy.ScoreTokens(rollouts, withValues: true);
-        float[,] logProbs = ToMatrix(own.LogProbs), mask = ToMatrix(own.Mask), entropy = ToMatrix(own.Entropy), values = ToMatrix(own.Values!);
-        int b = logProbs.GetLength(0), width = logProbs.GetLength(1);
-        var referenceLogProbs = new float[b, width];
-        if (reference is ITrainablePolicy trainable)
+        Batch batch;
+        Tensor advantages, returns;
+        double[] sums;
+        double varianceExplained;
+        using (no_grad())
         {
-            TokenScores theirs = trainable.ScoreTokens(rollouts);
-            referenceLogProbs = ToMatrix(theirs.LogProbs);
+            batch = Score(policy, reference, referenceRows, rollouts);
+            // The step's arithmetic runs in float64 on the device, as the host loops it replaced ran in double: a run's
+            // numbers then differ from theirs only by the order of double additions, below float32's resolution.
+            Tensor mask = batch.Mask.to(ScalarType.Float64), logProbs = batch.LogProbs.to(ScalarType.Float64);
+            Tensor referenceLogProbs = batch.ReferenceLogProbs.to(ScalarType.Float64);
+            Tensor rewards = options.KlPenalty == KlPenaltyMode.Reward
+                ? PpoMath.KlPerToken(logProbs, referenceLogProbs, options.KlEstimator).mul(-beta).mul(mask)
+                : zeros_like(mask);
+            // One device-to-host copy for the metrics: Σ k1 KL, Σ entropy, tokens, Σ KL penalty (all over the mask).
+            sums = stack([
+                logProbs.sub(referenceLogProbs).mul(mask).sum(),
+                batch.Entropy.to(ScalarType.Float64).mul(mask).sum(),
+                mask.sum(),
+                rewards.sum(),
+            ]).ToArray<double>();
+            Tensor score = tensor(shaped, [shaped.Length, 1]);
+            rewards = rewards.add(LastTokens(mask).mul(score));
+            if (options.WhitenRewards)
+            {
+                rewards = PpoMath.MaskedWhiten(rewards, mask, shiftMean: false);
+            }
+            Tensor values = batch.Values.to(ScalarType.Float64).mul(mask);
+            (advantages, returns) = PpoMath.Gae(rewards, values, options.Gamma, options.Lambda);
+            varianceExplained = PpoMath.VarianceExplained(values, returns, mask);
+            if (options.WhitenAdvantages)
+            {
+                advantages = PpoMath.MaskedWhiten(advantages, mask);
+            }
+            advantages = advantages.to(ScalarType.Float32);
+            returns = returns.to(ScalarType.Float32);
+        }
+        UpdateStats update = Update(policy, rollouts, batch, advantages, returns, beta, optimizer, minibatchOrder);
+        return new StepStats(sums[0], sums[1], sums[2], sums[3], varianceExplained, update);
+    }
+
+    /// <summary>1 on each row's last real token of a right-padded 0/1 mask [batch, tokens], else 0.</summary>
+    private static Tensor LastTokens(Tensor mask)
+    {
+        long width = mask.size(1);
+        using var scope = NewDisposeScope();
+        Tensor next = width > 1
+            ? cat([mask.narrow(1, 1, width - 1), zeros_like(mask.narrow(1, 0, 1))], 1)
+            : zeros_like(mask);
+        return mask.mul(next.rsub(1.0)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The rollout policy's log-probabilities, entropies and values and the reference's log-probabilities (call under no_grad).</summary>
+    private static Batch Score(ITrainablePolicy policy, ITrainablePolicy? reference, IReadOnlyList<float[]>? referenceRows, IReadOnlyList<Response> rollouts)
+    {
+        TokenScores own = policy.ScoreTokens(rollouts, withValues: true);
+        int b = (int)own.LogProbs.size(0), width = (int)own.LogProbs.size(1);
+        Tensor referenceLogProbs;
+        if (reference is not null)
+        {
+            referenceLogProbs = reference.ScoreTokens(rollouts).LogProbs;
         }
         else
         {
-            IReadOnlyList<float[]> rows = reference.ScoreAsync(rollouts, CancellationToken.None).GetAwaiter().GetResult();
+            var data = new float[b * width];
             for (int r = 0; r < b; r++)
             {
-                for (int t = 0; t < Math.Min(width, rows[r].Length); t++)
-                {
-                    referenceLogProbs[r, t] = rows[r][t];
-                }
+                float[] row = referenceRows![r];
+                row.AsSpan(0, Math.Min(width, row.Length)).CopyTo(data.AsSpan(r * width));
             }
+            referenceLogProbs = tensor(data, [b, width]);
         }
-        if (referenceLogProbs.GetLength(1) != width)
+        if (referenceLogProbs.size(1) != width)
         {
             throw new InvalidOperationException("The reference policy tokenizes the responses differently from the policy; PPO's per-token KL needs the same tokenizer.");
         }
-        return new Batch(logProbs, referenceLogProbs, mask, entropy, values);
+        return new Batch(own.LogProbs, referenceLogProbs, own.Mask, own.Entropy, own.Values!);
     }
 
-    private sealed record Batch(float[,] LogProbs, float[,] ReferenceLogProbs, float[,] Mask, float[,] Entropy, float[,] Values)
+    /// <summary>The rollouts' scores, [batch, tokens] each, on the policy's device.</summary>
+    private sealed record Batch(Tensor LogProbs, Tensor ReferenceLogProbs, Tensor Mask, Tensor Entropy, Tensor Values)
     {
-        public int Count => LogProbs.GetLength(0);
-        public int Width => LogProbs.GetLength(1);
+        public int Count => (int)LogProbs.size(0);
     }
 
     private readonly record struct UpdateStats(double PolicyLoss, double ValueLoss, double ClipFraction, double ValueClipFraction, double ApproxKl, int MiniBatches);
 
     /// <summary>Epochs × minibatches of clipped PPO updates on the step's rollouts.</summary>
-    private UpdateStats Update(ITrainablePolicy policy, IReadOnlyList<Response> rollouts, Batch batch, double[,] advantages, double[,] returns,
+    private UpdateStats Update(ITrainablePolicy policy, IReadOnlyList<Response> rollouts, Batch batch, Tensor advantages, Tensor returns,
         double beta, AdamW optimizer, Random random)
     {
         nn.Module module = policy.Module;
@@ -275,12 +299,13 @@ public sealed class PpoOptimizer(PpoOptions options) : IPolicyOptimizer
                 Response[] subset = [.. rows.Select(r => rollouts[r])];
                 TokenScores now = policy.ScoreTokens(subset, withValues: true);
                 int width = (int)now.LogProbs.size(1);
-                Tensor Slice(float[,] source) => tensor(Gather(source, rows, width), [rows.Length, width]);
-                Tensor SliceDouble(double[,] source) => tensor(Gather(source, rows, width), [rows.Length, width]);
+                Tensor index = tensor([.. rows.Select(r => (long)r)], [rows.Length]);
+                // The minibatch's rows of the step's tensors, cut to the minibatch's own width (its longest response).
+                Tensor Slice(Tensor source) => source.index_select(0, index).narrow(1, 0, width);
                 Tensor mask = now.Mask;
                 Tensor oldLogProbs = Slice(batch.LogProbs), oldValues = Slice(batch.Values);
-                var (pgLoss, clip, meanRatio) = PpoMath.PolicyLoss(now.LogProbs, oldLogProbs, SliceDouble(advantages), mask, options.ClipRange);
-                var (vfLoss, valueClip) = PpoMath.ValueLoss(now.Values!, oldValues, SliceDouble(returns), mask, options.ValueClipRange);
+                var (pgLoss, clip, meanRatio) = PpoMath.PolicyLoss(now.LogProbs, oldLogProbs, Slice(advantages), mask, options.ClipRange);
+                var (vfLoss, valueClip) = PpoMath.ValueLoss(now.Values!, oldValues, Slice(returns), mask, options.ValueClipRange);
                 Tensor loss = pgLoss.add(vfLoss.mul(options.ValueCoefficient));
                 if (options.EntropyCoefficient > 0)
                 {
@@ -319,43 +344,6 @@ public sealed class PpoOptimizer(PpoOptions options) : IPolicyOptimizer
         optimizer.zero_grad();
         module.eval();
         return new UpdateStats(policyLoss / done, valueLoss / done, clipFraction / done, valueClipFraction / done, approxKl / done, done);
-    }
-
-    private static float[] Gather(float[,] source, int[] rows, int width)
-    {
-        var data = new float[rows.Length * width];
-        int copy = Math.Min(width, source.GetLength(1));
-        for (int i = 0; i < rows.Length; i++)
-        {
-            for (int t = 0; t < copy; t++)
-            {
-                data[(i * width) + t] = source[rows[i], t];
-            }
-        }
-        return data;
-    }
-
-    private static float[] Gather(double[,] source, int[] rows, int width)
-    {
-        var data = new float[rows.Length * width];
-        int copy = Math.Min(width, source.GetLength(1));
-        for (int i = 0; i < rows.Length; i++)
-        {
-            for (int t = 0; t < copy; t++)
-            {
-                data[(i * width) + t] = (float)source[rows[i], t];
-            }
-        }
-        return data;
-    }
-
-    private static float[,] ToMatrix(Tensor t)
-    {
-        int rows = (int)t.size(0), cols = (int)t.size(1);
-        float[] flat = t.contiguous().ToArray<float>();
-        var matrix = new float[rows, cols];
-        Buffer.BlockCopy(flat, 0, matrix, 0, flat.Length * sizeof(float));
-        return matrix;
     }
 
     private static void RequireValueHead(ITrainablePolicy policy)

@@ -287,29 +287,30 @@ public sealed class BradleyTerryRewardModel(BradleyTerryOptions options) : ITrai
     /// <summary>The head's input: the encodings, followed by the likelihood features when the model uses them.</summary>
     private Tensor Features(IReadOnlyList<Response> responses) => _features!.Compute(responses);
 
-    /// <summary>One response's likelihood features from its per-token scores: [total/10, mean, −(total excess surprisal)/10, −(largest excess surprisal)], where a token's excess surprisal is −log π − H(π) at its step; padding (mask 0) is skipped.</summary>
-    /// <param name="logProbs">log π(token | prefix) per position.</param>
-    /// <param name="entropy">The entropy of π at each position.</param>
-    /// <param name="mask">1 for response tokens, 0 for padding.</param>
-    /// <returns>The four features.</returns>
-    public static float[] LikelihoodFeatures(ReadOnlySpan<float> logProbs, ReadOnlySpan<float> entropy, ReadOnlySpan<float> mask)
+    /// <summary>Each response's likelihood features from its per-token scores: [total/10, mean, −(total excess surprisal)/10, −(largest excess surprisal)], where a token's excess surprisal is −log π − H(π) at its step; padding (mask 0) is skipped.</summary>
+    /// <param name="logProbs">log π(token | prefix) per position, [responses, tokens].</param>
+    /// <param name="entropy">The entropy of π at each position, same shape.</param>
+    /// <param name="mask">1 for response tokens, 0 for padding, same shape.</param>
+    /// <returns>The four features per response, [responses, 4], float32.</returns>
+    public static Tensor LikelihoodFeatures(Tensor logProbs, Tensor entropy, Tensor mask)
     {
-        double total = 0, excess = 0, largestExcess = 0;
-        int count = 0;
-        for (int t = 0; t < logProbs.Length; t++)
-        {
-            if (mask[t] == 0)
-            {
-                continue;
-            }
-            double tokenExcess = -logProbs[t] - entropy[t];
-            largestExcess = count == 0 ? tokenExcess : Math.Max(largestExcess, tokenExcess);
-            total += logProbs[t];
-            excess += tokenExcess;
-            count++;
-        }
+        ArgumentNullException.ThrowIfNull(logProbs);
+        ArgumentNullException.ThrowIfNull(entropy);
+        ArgumentNullException.ThrowIfNull(mask);
+        using var scope = NewDisposeScope();
+        // Sums in float64 on the scorer's device, as the host loop this replaced summed in double; a token's excess
+        // is formed in the scores' own precision first, as that loop formed it.
+        Tensor m = mask.to(ScalarType.Float64), logP = logProbs.to(ScalarType.Float64);
+        Tensor excess = logProbs.neg().sub(entropy).to(ScalarType.Float64); // −log π − H per token
+        Tensor count = m.sum(1);
+        Tensor total = logP.mul(m).sum(1);
+        Tensor largest = where(m.gt(0), excess, double.NegativeInfinity).max(1).values;
         // Signs make every feature "higher is more like what the policy expected".
-        return [(float)(total / 10), (float)(total / Math.Max(1, count)), (float)(-excess / 10), (float)-largestExcess];
+        Tensor features = stack([total.div(10), total.div(count.clamp(1, double.MaxValue)), excess.mul(m).sum(1).neg().div(10), largest.neg()], 1);
+        // A row without tokens: the loop's untouched sums, signed zeros included (+0, +0, −0, −0).
+        Tensor empty = tensor(new[] { 0.0, 0.0, -0.0, -0.0 }, [1, ResponseFeatures.LikelihoodCount]);
+        features = where(count.gt(0).unsqueeze(1), features, empty);
+        return features.to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     private static string Key(Response response) => ResponseFeatures.Key(response);

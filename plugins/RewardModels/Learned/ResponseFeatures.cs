@@ -111,14 +111,11 @@ internal sealed class ResponseFeatures : IDisposable
     private void ScoreLikelihoods(List<Response> chunk, Dictionary<string, float[]> cache)
     {
         TokenScores scores = _scorer!.ScoreTokens(chunk);
-        float[] logProbs = scores.LogProbs.ToArray<float>();
-        float[] entropy = scores.Entropy.ToArray<float>();
-        float[] mask = scores.Mask.ToArray<float>();
-        int length = (int)scores.LogProbs.shape[1];
+        // The cache is keyed by response text on the host; [chunk, 4] floats per batch come back, not the tokens.
+        float[] features = BradleyTerryRewardModel.LikelihoodFeatures(scores.LogProbs, scores.Entropy, scores.Mask).ToArray<float>();
         for (int i = 0; i < chunk.Count; i++)
         {
-            cache[Key(chunk[i])] = BradleyTerryRewardModel.LikelihoodFeatures(
-                logProbs.AsSpan(i * length, length), entropy.AsSpan(i * length, length), mask.AsSpan(i * length, length));
+            cache[Key(chunk[i])] = features.AsSpan(i * LikelihoodCount, LikelihoodCount).ToArray();
         }
     }
 }

@@ -16,7 +16,7 @@ public static class AlignFxContracts
     public const int Major = 2;
 
     /// <summary>The contracts' minor version; plugins must be built against this one or an older one.</summary>
-    public const int Minor = 4;
+    public const int Minor = 5;
 
     /// <summary>The version of the contracts this process runs with (the loaded assembly's version).</summary>
     public static Version Version { get; } = typeof(AlignFxContracts).Assembly.GetName().Version ?? new Version(Major, Minor);

@@ -45,6 +45,10 @@ public interface IRunContext
 
     /// <summary>Every metric value the run has logged so far, or null where the host keeps no history.</summary>
     IMetricHistory? MetricHistory => null;
+
+    /// <summary>Where stages keep oversight transcripts in the run's store; null where the host keeps none.</summary>
+    /// <remarks>Added in contracts 2.5: the default keeps contexts written before it compiling.</remarks>
+    ITranscriptLog? TranscriptLog => null;
 }
 
 /// <summary>Random streams of a run context.</summary>

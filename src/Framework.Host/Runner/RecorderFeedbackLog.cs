@@ -6,7 +6,11 @@ using AlignFx.Host.Store;
 
 namespace AlignFx.Host.Runner;
 
-/// <summary>Records the feedback a stage collected in the run's store, one row per record with its provenance.</summary>
+/// <summary>
+/// Records the feedback a stage collected in the run's store, one row per record with its provenance; a record that
+/// came with a transcript (a debate's, a consultancy's) is also kept as an oversight transcript of its source, which
+/// the report shows and the budget counts.
+/// </summary>
 internal sealed class RecorderFeedbackLog(RunRecorder recorder) : IFeedbackLog
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -17,9 +21,14 @@ internal sealed class RecorderFeedbackLog(RunRecorder recorder) : IFeedbackLog
     public void Record(IReadOnlyList<FeedbackRecord> records)
     {
         ArgumentNullException.ThrowIfNull(records);
-        recorder.AddFeedback(records.Select(r => new FeedbackEntry(
-            r.Provenance.Source, r.Provenance.Annotator, r.Kind.ToString().ToLowerInvariant(), Payload(r),
+        string[] payloads = [.. records.Select(Payload)];
+        recorder.AddFeedback(records.Select((r, i) => new FeedbackEntry(
+            r.Provenance.Source, r.Provenance.Annotator, r.Kind.ToString().ToLowerInvariant(), payloads[i],
             r.Provenance.Cost, r.Provenance.Latency, r.Provenance.Confidence)));
+        recorder.AddTranscripts(records
+            .Select((r, i) => (Record: r, Payload: payloads[i]))
+            .Where(x => x.Record.Transcript is { Count: > 0 })
+            .Select(x => new TranscriptEntry(x.Record.Provenance.Source, x.Payload)));
     }
 
     /// <summary>The record's content: what was asked, what was answered, and any transcript.</summary>

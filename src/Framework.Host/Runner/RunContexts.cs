@@ -23,6 +23,7 @@ internal class RunContext(RunRecorder recorder, RunMetrics metrics, long seed, I
     public string Device { get; } = AlignFx.Tensors.torch.get_default_device().ToString();
     public IFeedbackLog? FeedbackLog { get; } = new RecorderFeedbackLog(recorder);
     public IMetricHistory? MetricHistory => metrics;
+    public ITranscriptLog? TranscriptLog { get; } = new RecorderTranscriptLog(recorder);
 }
 
 /// <summary>

@@ -109,10 +109,7 @@ internal sealed class StageCache(string root, ILogger logger)
         }
         recorder.AddFeedback(entry.Feedback.Select(f => new FeedbackEntry(f.Source, f.Annotator, f.Kind, f.PayloadJson, f.Cost,
             f.LatencyMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null, f.Confidence)));
-        foreach (var transcript in entry.Transcripts)
-        {
-            recorder.AddTranscript(new TranscriptEntry(transcript.Method, transcript.PayloadJson));
-        }
+        recorder.AddTranscripts(entry.Transcripts.Select(t => new TranscriptEntry(t.Method, t.PayloadJson)));
         logger.LogInformation("Stage restored from the cache (entry {Key}, first run {Run})", key, entry.SourceRun);
         return true;
     }

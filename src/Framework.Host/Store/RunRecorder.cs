@@ -185,22 +185,36 @@ public sealed class RunRecorder : IDisposable
     /// <summary>Stores one feedback record, tagged with the current stage.</summary>
     public void AddFeedback(FeedbackEntry record) => AddFeedback([record]);
 
-    /// <summary>Stores an oversight transcript, tagged with the current stage.</summary>
-    public void AddTranscript(TranscriptEntry transcript)
+    /// <summary>Stores oversight transcripts (in one transaction), tagged with the current stage.</summary>
+    public void AddTranscripts(IEnumerable<TranscriptEntry> transcripts)
     {
-        ArgumentNullException.ThrowIfNull(transcript);
+        ArgumentNullException.ThrowIfNull(transcripts);
         lock (store.Gate)
         {
             ThrowIfUnusable();
+            using var transaction = store.Connection.BeginTransaction(deferred: false);
             using var command = store.Command("""
                 INSERT INTO transcripts (run_id, stage_index, method, payload_json) VALUES ($run, $stage, $method, $payload);
-                """);
+                """, transaction);
+            var method = command.Parameters.Add(new SqliteParameter("$method", DBNull.Value));
+            var payload = command.Parameters.Add(new SqliteParameter("$payload", DBNull.Value));
             RunStore.Bind(command, "$run", RunId);
             RunStore.Bind(command, "$stage", currentStage);
-            RunStore.Bind(command, "$method", transcript.Method);
-            RunStore.Bind(command, "$payload", transcript.PayloadJson);
-            command.ExecuteNonQuery();
+            foreach (var transcript in transcripts)
+            {
+                method.Value = transcript.Method;
+                payload.Value = transcript.PayloadJson;
+                command.ExecuteNonQuery();
+            }
+            transaction.Commit();
         }
+    }
+
+    /// <summary>Stores one oversight transcript, tagged with the current stage.</summary>
+    public void AddTranscript(TranscriptEntry transcript)
+    {
+        ArgumentNullException.ThrowIfNull(transcript);
+        AddTranscripts([transcript]);
     }
 
     /// <summary>

@@ -24,7 +24,8 @@ public class ContractsTests
     [InlineData("2.2.0.0", true)] // 2.2 added report contributions (disclosure facts and sections)
     [InlineData("2.3.0.0", true)] // 2.3 organised metric names by family added typed artifact keys, multi-series charts and dialogues in report sections
     [InlineData("2.4.0.0", true)] // 2.4 added IClaimChecker.SplitWithFalseStep, moved IAssistableSource (with Assistance and AssistedAnswer) into the contracts and added ComponentKindAttribute.Contract
-    [InlineData("2.5.0.0", false)] // built against newer additions this host lacks
+    [InlineData("2.5.0.0", true)] // 2.5 added IRunContext.TranscriptLog (ITranscriptLog)
+    [InlineData("2.6.0.0", false)] // built against newer additions this host lacks
     [InlineData("1.2.0.0", false)] // built before 2.0 (gold metadata on responses, TaskMetrics in the contracts)
     [InlineData("3.0.0.0", false)]
     public void CompatibilityNeedsTheSameMajorAndNoNewerMinor(string builtAgainst, bool compatible) =>

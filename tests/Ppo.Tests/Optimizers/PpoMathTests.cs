@@ -1,5 +1,7 @@
 using AlignFx.Evaluation;
 using AlignFx.Tensors;
+using FsCheck;
+using FsCheck.Xunit;
 using static AlignFx.Tensors.torch;
 
 namespace AlignFx.Ppo.Tests.Optimizers;
@@ -38,7 +40,8 @@ public sealed class PpoMathTests
             }
         }
         const double gamma = 0.9, lambda = 0.8;
-        var (advantages, returns) = PpoMath.Gae(rewards, values, gamma, lambda);
+        var (advantagesT, returnsT) = PpoMath.Gae(tensor(rewards), tensor(values), gamma, lambda);
+        double[,] advantages = Matrix(advantagesT), returns = Matrix(returnsT);
         for (int i = 0; i < b; i++)
         {
             for (int t = 0; t < n; t++)
@@ -55,7 +58,7 @@ public sealed class PpoMathTests
             }
         }
         // λ = 1: the return is the discounted Monte-Carlo return, whatever the values.
-        var (_, mc) = PpoMath.Gae(rewards, values, gamma, 1.0);
+        double[,] mc = Matrix(PpoMath.Gae(tensor(rewards), tensor(values), gamma, 1.0).Returns);
         for (int t = 0; t < n; t++)
         {
             double expected = 0;
@@ -142,14 +145,153 @@ public sealed class PpoMathTests
     [Fact]
     public void Whitening_gives_zero_mean_and_unit_variance_over_the_mask()
     {
-        var x = new double[,] { { 1, 2, 3 }, { 4, 100, 0 } };
-        var mask = new float[,] { { 1, 1, 1 }, { 1, 0, 0 } };
-        PpoMath.MaskedWhiten(x, mask);
-        double[] kept = [x[0, 0], x[0, 1], x[0, 2], x[1, 0]];
+        var x = tensor(new double[,] { { 1, 2, 3 }, { 4, 100, 0 } });
+        var mask = tensor(new double[,] { { 1, 1, 1 }, { 1, 0, 0 } });
+        double[,] white = Matrix(PpoMath.MaskedWhiten(x, mask));
+        double[] kept = [white[0, 0], white[0, 1], white[0, 2], white[1, 0]];
         Assert.Equal(0, kept.Average(), 10);
         Assert.Equal(1, kept.Sum(v => v * v) / 3, 6); // unbiased variance
-        Assert.Equal(0, x[1, 1]);
+        Assert.Equal(0, white[1, 1]);
+        // Keeping the mean (rewards): the same values shifted back by the masked mean, 2.5.
+        double[,] kept2 = Matrix(PpoMath.MaskedWhiten(x, mask, shiftMean: false));
+        Assert.Equal(white[0, 0] + 2.5, kept2[0, 0], 10);
+        Assert.Equal(0, kept2[1, 2]);
     }
+
+    [Property(MaxTest = 100)]
+    public void Gae_and_whitening_on_tensors_match_the_former_double_precision_loops(int seed)
+    {
+        // The former host implementation (double loops over a right-padded batch), kept here as the reference.
+        var random = new Random(seed);
+        int b = random.Next(1, 9), n = random.Next(1, 25);
+        var rewards = new double[b, n];
+        var values = new double[b, n];
+        var mask = new double[b, n];
+        for (int i = 0; i < b; i++)
+        {
+            int length = random.Next(0, n + 1);
+            for (int t = 0; t < length; t++)
+            {
+                mask[i, t] = 1;
+                rewards[i, t] = (random.NextDouble() - 0.5) * 0.2;
+                values[i, t] = (random.NextDouble() * 2) - 1;
+            }
+            if (length > 0)
+            {
+                rewards[i, length - 1] += (random.NextDouble() * 4) - 2;
+            }
+        }
+        double gamma = random.Next(2) == 0 ? 1.0 : 0.95, lambda = random.Next(2) == 0 ? 0.95 : 1.0;
+        double[,] whitenedRewards = (double[,])rewards.Clone();
+        ReferenceWhiten(whitenedRewards, mask, shiftMean: false);
+        var (advantages, returns) = ReferenceGae(whitenedRewards, values, gamma, lambda);
+        double varianceExplained = ReferenceVarianceExplained(values, returns, mask);
+        ReferenceWhiten(advantages, mask, shiftMean: true);
+
+        using var scope = NewDisposeScope();
+        // In float64, as PPO runs them: equal up to the order of double additions.
+        Tensor maskT = tensor(mask), valuesT = tensor(values);
+        Tensor rewardsT = PpoMath.MaskedWhiten(tensor(rewards), maskT, shiftMean: false);
+        var (advantagesT, returnsT) = PpoMath.Gae(rewardsT, valuesT, gamma, lambda);
+        double varianceExplainedT = PpoMath.VarianceExplained(valuesT, returnsT, maskT);
+        advantagesT = PpoMath.MaskedWhiten(advantagesT, maskT);
+        AssertClose(returns, Matrix(returnsT), 1e-12);
+        AssertClose(advantages, Matrix(advantagesT), 1e-10);
+        if (double.IsNaN(varianceExplained))
+        {
+            Assert.True(double.IsNaN(varianceExplainedT) || Math.Abs(varianceExplainedT) < 1e-9);
+        }
+        else
+        {
+            Assert.Equal(varianceExplained, varianceExplainedT, 1e-9);
+        }
+        // Cast to float32 as the update uses them: the same floats but for the rare value within a double rounding
+        // of a float32 rounding boundary.
+        float[] expectedFloats = [.. Cells(advantages).Select(c => (float)advantages[c.B, c.T])];
+        float[] actualFloats = advantagesT.to(ScalarType.Float32).contiguous().ToArray<float>();
+        Assert.True(expectedFloats.Zip(actualFloats).Count(p => p.First != p.Second) <= 1);
+    }
+
+    [Fact]
+    public void Gae_refuses_inputs_of_different_shapes()
+    {
+        var error = Assert.Throws<ArgumentException>(() => PpoMath.Gae(zeros(2, 3), zeros(2, 4), 1, 0.95));
+        Assert.Equal("GAE needs rewards and values of one [batch, tokens] shape; got [2, 3] and [2, 4].", error.Message);
+    }
+
+    private static void AssertClose(double[,] expected, double[,] actual, double tolerance)
+    {
+        Assert.Equal(expected.GetLength(0), actual.GetLength(0));
+        Assert.Equal(expected.GetLength(1), actual.GetLength(1));
+        for (int i = 0; i < expected.GetLength(0); i++)
+        {
+            for (int t = 0; t < expected.GetLength(1); t++)
+            {
+                double scale = Math.Max(1, Math.Abs(expected[i, t]));
+                Assert.True(Math.Abs(expected[i, t] - actual[i, t]) <= tolerance * scale,
+                    $"[{i}, {t}]: expected {expected[i, t]}, got {actual[i, t]}");
+            }
+        }
+    }
+
+    private static double[,] Matrix(Tensor t)
+    {
+        int rows = (int)t.size(0), cols = (int)t.size(1);
+        double[] flat = t.to(ScalarType.Float64).contiguous().ToArray<double>();
+        var matrix = new double[rows, cols];
+        Buffer.BlockCopy(flat, 0, matrix, 0, flat.Length * sizeof(double));
+        return matrix;
+    }
+
+    private static (double[,] Advantages, double[,] Returns) ReferenceGae(double[,] rewards, double[,] values, double gamma, double lambda)
+    {
+        int batch = rewards.GetLength(0), length = rewards.GetLength(1);
+        var advantages = new double[batch, length];
+        var returns = new double[batch, length];
+        for (int b = 0; b < batch; b++)
+        {
+            double last = 0;
+            for (int t = length - 1; t >= 0; t--)
+            {
+                double next = t < length - 1 ? values[b, t + 1] : 0;
+                last = rewards[b, t] + (gamma * next) - values[b, t] + (gamma * lambda * last);
+                advantages[b, t] = last;
+                returns[b, t] = last + values[b, t];
+            }
+        }
+        return (advantages, returns);
+    }
+
+    private static void ReferenceWhiten(double[,] values, double[,] mask, bool shiftMean)
+    {
+        var kept = Cells(values).Where(c => mask[c.B, c.T] != 0).Select(c => values[c.B, c.T]).ToList();
+        if (kept.Count < 2)
+        {
+            foreach (var (b, t) in Cells(values).Where(c => mask[c.B, c.T] == 0))
+            {
+                values[b, t] = 0;
+            }
+            return;
+        }
+        double mean = kept.Average();
+        double scale = 1 / Math.Sqrt((kept.Sum(v => (v - mean) * (v - mean)) / (kept.Count - 1)) + 1e-8);
+        foreach (var (b, t) in Cells(values).ToList())
+        {
+            double white = (values[b, t] - mean) * scale;
+            values[b, t] = mask[b, t] == 0 ? 0 : shiftMean ? white : white + mean;
+        }
+    }
+
+    private static double ReferenceVarianceExplained(double[,] values, double[,] returns, double[,] mask)
+    {
+        var cells = Cells(values).Where(c => mask[c.B, c.T] != 0).ToList();
+        double Variance(IReadOnlyList<double> xs) => xs.Count == 0 ? 0 : xs.Sum(x => (x - xs.Average()) * (x - xs.Average())) / xs.Count;
+        double varReturns = Variance([.. cells.Select(c => returns[c.B, c.T])]);
+        return varReturns == 0 ? double.NaN : 1 - (Variance([.. cells.Select(c => returns[c.B, c.T] - values[c.B, c.T])]) / varReturns);
+    }
+
+    private static IEnumerable<(int B, int T)> Cells(double[,] values) =>
+        from b in Enumerable.Range(0, values.GetLength(0)) from t in Enumerable.Range(0, values.GetLength(1)) select (b, t);
 
     [Theory]
     [InlineData(1, 0.0)]

@@ -140,7 +140,43 @@ internal sealed class ForwardProfileBenchmark : IBenchmarkSuite
             double ms = groups[name] / passes;
             output.WriteLine(Format($"forward_group {ms,7:F3} ms {100 * ms / total,5:F1}%  {name}"));
         }
+        KernelComparisons(output, settings.Rounds);
         return 0;
+    }
+
+    /// <summary>
+    /// Same-process A/B of the rewritten forward kernels against the former ones, at the tiny GPT's shapes (one
+    /// layer's worth): GELU over [2048, 512] (fused vs the former TensorPrimitives chain), and attention's p·v
+    /// product followed by the head merge (heads-last product + view vs matmul + strided copy). Interleaved rounds,
+    /// medians, one thread for GELU.
+    /// </summary>
+    private static void KernelComparisons(TextWriter output, int rounds)
+    {
+        var x = randn([2048 * 512], generator: new Generator(1)).ToArray<float>();
+        var d = new float[x.Length];
+        Action fused = () => Tensors.Backends.Cpu.GeluKernels.ErfForward(x, d);
+        Action former = () => Tensors.Backends.Cpu.GeluKernels.ErfForwardReference(x, d);
+        double[] gelu = Measure.Seconds(rounds, false, fused, former);
+        output.WriteLine(Format($"gelu_2048x512_us ours={gelu[0] * 1e6:F1} peer={gelu[1] * 1e6:F1} ratio={gelu[0] / gelu[1]:F3}  (peer = the former kernel, same process)"));
+
+        using var qkv = randn([32, 64, 384], generator: new Generator(2)).DetachFromDisposeScope();
+        using var probs = randn([32, 4, 64, 64], generator: new Generator(3)).softmax(-1).DetachFromDisposeScope();
+        Action headsLast = () =>
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var v = qkv.split(128, 2)[2].reshape(32, 64, 4, 32).transpose(1, 2);
+            _ = probs.MatMulHeadsLast(v).transpose(1, 2).reshape(32, 64, 128);
+        };
+        Action copy = () =>
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var v = qkv.split(128, 2)[2].reshape(32, 64, 4, 32).transpose(1, 2);
+            _ = probs.matmul(v).transpose(1, 2).reshape(32, 64, 128);
+        };
+        double[] pv = Measure.Seconds(rounds, false, headsLast, copy);
+        output.WriteLine(Format($"attention_pv_and_merge_us ours={pv[0] * 1e6:F1} peer={pv[1] * 1e6:F1} ratio={pv[0] / pv[1]:F3}  (peer = matmul + strided copy, same process)"));
     }
 
     private static string Format(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

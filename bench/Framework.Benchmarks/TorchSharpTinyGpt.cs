@@ -30,11 +30,22 @@ internal sealed class TorchSharpTinyGpt : IDisposable
 
     private TS.Tensor? B(string name) => p.TryGetValue(name, out var b) ? b : null;
 
-    /// <summary>Logits [B, T, vocab] for token ids [B, T].</summary>
-    public TS.Tensor Forward(TS.Tensor idx)
+    /// <summary>Each layer's cached keys and values [B, heads, T, d_head] for sampling (null before the first call).</summary>
+    public sealed class Cache(int layers)
+    {
+        public TS.Tensor?[] Keys { get; } = new TS.Tensor?[layers];
+
+        public TS.Tensor?[] Values { get; } = new TS.Tensor?[layers];
+
+        public long Length => Keys[0] is { } k ? k.shape[2] : 0;
+    }
+
+    /// <summary>Logits [B, T, vocab] for token ids [B, T]; with a cache the tokens continue its positions.</summary>
+    public TS.Tensor Forward(TS.Tensor idx, Cache? cache = null)
     {
         long b = idx.shape[0], t = idx.shape[1];
-        using var pos = TS.arange(t, TS.ScalarType.Int64);
+        long start = cache?.Length ?? 0;
+        using var pos = TS.arange(start, start + t, dtype: TS.ScalarType.Int64);
         var x = W("tok_emb.weight").index_select(0, idx.reshape(-1)).reshape(b, t, dModel) + W("pos_emb.weight").index_select(0, pos);
         for (int i = 0; i < layers; i++)
         {
@@ -43,7 +54,17 @@ internal sealed class TorchSharpTinyGpt : IDisposable
             var qkv = F.linear(a, W(pre + "attn.qkv.weight"), B(pre + "attn.qkv.bias"));
             var parts = qkv.split(dModel, 2);
             TS.Tensor Heads(TS.Tensor z) => z.view(b, t, heads, dModel / heads).transpose(1, 2);
-            var y = F.scaled_dot_product_attention(Heads(parts[0]), Heads(parts[1]), Heads(parts[2]), is_casual: true);
+            TS.Tensor keys = Heads(parts[1]), values = Heads(parts[2]);
+            if (cache is not null)
+            {
+                TS.Tensor? oldKeys = cache.Keys[i], oldValues = cache.Values[i];
+                keys = oldKeys is null ? keys : TS.cat([oldKeys, keys], 2);
+                values = oldValues is null ? values : TS.cat([oldValues, values], 2);
+                cache.Keys[i] = keys;
+                cache.Values[i] = values;
+            }
+            // A single new token sees every cached key: no mask; a prompt is causal over itself.
+            var y = F.scaled_dot_product_attention(Heads(parts[0]), keys, values, is_casual: t > 1);
             y = y.transpose(1, 2).contiguous().view(b, t, dModel);
             x = x + F.linear(y, W(pre + "attn.proj.weight"), B(pre + "attn.proj.bias"));
             var m = F.layer_norm(x, [dModel], W(pre + "ln2.weight"), B(pre + "ln2.bias"), 1e-5);

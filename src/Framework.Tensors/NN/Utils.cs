@@ -24,9 +24,12 @@ public static partial class torch
                 }
                 double total = 0;
                 bool inf = double.IsPositiveInfinity(norm_type);
-                foreach (var g in grads)
+                // Gradients the host cannot read (a GPU's) are reduced on their device; one value each comes back.
+                double[] norms = grads.All(g => g.Storage.IsHostMemory && !Optim.Optimizer.TensorOpsForTests)
+                    ? [.. grads.Select(g => Norm(g, norm_type))]
+                    : DeviceNorms(grads, norm_type);
+                foreach (double n in norms)
                 {
-                    double n = Norm(g, norm_type);
                     total = inf ? Math.Max(total, n) : total + Math.Pow(n, norm_type);
                 }
                 if (!inf)
@@ -58,6 +61,18 @@ public static partial class torch
                 {
                     p.grad?.clamp_(-clip_value, clip_value);
                 }
+            }
+
+            // Each gradient's norm, accumulated in float64 on the gradients' device, in one copy to the host.
+            private static double[] DeviceNorms(List<Tensor> grads, double p)
+            {
+                using var scope = NewDisposeScope();
+                Tensor Of(Tensor g)
+                {
+                    Tensor a = g.to(ScalarType.Float64).abs();
+                    return double.IsPositiveInfinity(p) ? a.max() : p == 2 ? a.square().sum().sqrt() : a.pow(p).sum().pow(1 / p);
+                }
+                return stack([.. grads.Select(Of)]).ToArray<double>();
             }
 
             // The norm of one gradient, accumulated in double, read in place when contiguous (no copy per step).

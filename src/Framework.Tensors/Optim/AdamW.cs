@@ -55,6 +55,11 @@ public sealed class AdamW : Optimizer
         CheckState(s.ExpAvg, data);
         s.Step++;
         var h = new Hyper(group.lr, group.weight_decay, beta1, beta2, eps, s.Step);
+        if (!InHostMemory(data))
+        {
+            OnDevice(data, grad, s, h);
+            return;
+        }
         if (data.dtype == ScalarType.Float32)
         {
             Run(Elements<float>(data), Elements<float>(grad), Elements<float>(s.ExpAvg), Elements<float>(s.ExpAvgSq), h);
@@ -142,6 +147,24 @@ public sealed class AdamW : Optimizer
             T denom = T.Sqrt(vi) / bc2Sqrt + eps;
             p[i] = pi + stepSize * (mi / denom);
         }
+    }
+
+    /// <summary>
+    /// The same update as in-place tensor operations on the parameter's device, in the kernel's order of operations
+    /// (PyTorch's single-tensor AdamW): for parameters in memory the host cannot read.
+    /// </summary>
+    private static void OnDevice(Tensor p, Tensor g, State s, Hyper h)
+    {
+        double bc1 = 1 - Math.Pow(h.Beta1, h.Step), bc2 = 1 - Math.Pow(h.Beta2, h.Step);
+        if (h.Lr * h.WeightDecay != 0)
+        {
+            p.mul_(1 - h.Lr * h.WeightDecay);
+        }
+        s.ExpAvg.mul_(h.Beta1).add_(g, alpha: 1 - h.Beta1);
+        s.ExpAvgSq.mul_(h.Beta2).addcmul_(g, g, value: 1 - h.Beta2);
+        using var scope = NewDisposeScope();
+        Tensor denom = s.ExpAvgSq.sqrt().div_(Math.Sqrt(bc2)).add_(h.Eps);
+        p.addcdiv_(s.ExpAvg, denom, value: -(h.Lr / bc1));
     }
 
     private sealed class State(Tensor expAvg, Tensor expAvgSq)

@@ -147,6 +147,22 @@ public abstract class Optimizer : IDisposable
     /// <summary>A zero tensor shaped like <paramref name="like"/>, owned by the optimiser (outside every dispose scope).</summary>
     internal static Tensor StateBuffer(Tensor like) => zeros_like(like).DetachFromDisposeScope();
 
+    /// <summary>
+    /// Whether an update reads the parameter's memory directly (host memory: the span kernels) or runs as tensor
+    /// operations on the parameter's device (a GPU's memory, which the host cannot read).
+    /// </summary>
+    internal static bool InHostMemory(Tensor data) => data.Storage.IsHostMemory && !TensorOpsForTests;
+
+    /// <summary>Makes this thread's updates take the tensor-operation path, so tests can check it on the CPU.</summary>
+    internal static bool TensorOpsForTests
+    {
+        get => t_tensorOpsForTests;
+        set => t_tensorOpsForTests = value;
+    }
+
+    [ThreadStatic]
+    private static bool t_tensorOpsForTests;
+
     /// <summary>The elements of a contiguous tensor as a span over its storage.</summary>
     internal static Span<T> Elements<T>(Tensor t) where T : unmanaged => t.HostElements<T>();
 

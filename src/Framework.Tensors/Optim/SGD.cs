@@ -53,6 +53,11 @@ public sealed class SGD : Optimizer
             }
             CheckState(buf, data);
         }
+        if (!InHostMemory(data))
+        {
+            OnDevice(data, grad, buf, group, first);
+            return;
+        }
         if (data.dtype == ScalarType.Float32)
         {
             Run(Elements<float>(data), Elements<float>(grad), buf is null ? default : Elements<float>(buf), group, first);
@@ -87,6 +92,26 @@ public sealed class SGD : Optimizer
             b.Dispose();
         }
         momentumBuffers.Clear();
+    }
+
+    /// <summary>The same update as tensor operations on the parameter's device, for memory the host cannot read.</summary>
+    private void OnDevice(Tensor p, Tensor g, Tensor? buf, ParamGroup group, bool first)
+    {
+        using var scope = NewDisposeScope();
+        Tensor d = group.weight_decay != 0 ? g.add(p.mul(group.weight_decay)) : g;
+        if (buf is not null)
+        {
+            if (first)
+            {
+                buf.copy_(d);
+            }
+            else
+            {
+                buf.mul_(momentum).add_(d, alpha: 1 - dampening);
+            }
+            d = nesterov ? d.add(buf.mul(momentum)) : buf;
+        }
+        p.add_(d, alpha: -group.lr);
     }
 
     private void Kernel<T>(Span<T> p, Span<T> g, Span<T> buf, ParamGroup group, bool first)

@@ -171,8 +171,11 @@ public sealed class FusedAttentionTests
         Assert.Equal(belowComposed.ToArray<float>(), below.ToArray<float>());
     }
 
-    [Fact]
-    public void Fused_attention_is_bitwise_the_same_at_any_thread_count()
+    [Theory]
+    [InlineData(3, 2, 150, 150)] // more batch-heads than threads: the backward splits by head
+    [InlineData(1, 1, 200, 200)] // one long sequence: the backward splits key tiles, then query tiles
+    [InlineData(1, 1, 130, 200)] // the same behind a KV prefix
+    public void Fused_attention_is_bitwise_the_same_at_any_thread_count(int batch, int heads, int tq, int tk)
     {
         float[][] Run(int threads)
         {
@@ -181,9 +184,9 @@ public sealed class FusedAttentionTests
             try
             {
                 var g = new Generator(12);
-                using var q = randn([3, 2, 150, 16], generator: g).requires_grad_();
-                using var k = randn([3, 2, 150, 16], generator: g).requires_grad_();
-                using var v = randn([3, 2, 150, 16], generator: g).requires_grad_();
+                using var q = randn([batch, heads, tq, 16], generator: g).requires_grad_();
+                using var k = randn([batch, heads, tk, 16], generator: g).requires_grad_();
+                using var v = randn([batch, heads, tk, 16], generator: g).requires_grad_();
                 using var y = Attend(q, k, v, null, true, true);
                 using var loss = y.square().sum();
                 loss.backward();

@@ -15,15 +15,31 @@ public sealed class OptimizerTests
 
     private static Parameter NewParam(double[] values) => new(tensor(values, dtype: ScalarType.Float64));
 
+    /// <summary>Makes this thread's optimiser steps and clipping take the tensor-operation path until disposed.</summary>
+    private static DevicePath OnDevice(bool on) => new(on);
+
+    private sealed class DevicePath : IDisposable
+    {
+        private readonly bool saved = Optimizer.TensorOpsForTests;
+
+        public DevicePath(bool on) => Optimizer.TensorOpsForTests = on;
+
+        public void Dispose() => Optimizer.TensorOpsForTests = saved;
+    }
+
     private static void SetGrad(Parameter p, double[] g)
     {
         p.grad?.Dispose();
         p.grad = tensor(g).DetachFromDisposeScope();
     }
 
-    [Fact]
-    public void AdamW_follows_pytorch_formulas_over_several_steps_with_param_groups()
+    // onDevice: the tensor-operation path that parameters in memory the host cannot read (a GPU's) take, run on the CPU.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AdamW_follows_pytorch_formulas_over_several_steps_with_param_groups(bool onDevice)
     {
+        using var path = OnDevice(onDevice);
         var a = NewParam(Start);
         var b = NewParam(Start);
         using var opt = optim.AdamW([new ParamGroup([a]), new ParamGroup([b], lr: 0.05, weight_decay: 0)],
@@ -61,12 +77,17 @@ public sealed class OptimizerTests
     }
 
     [Theory]
-    [InlineData(0.0, 0.0, false, 0.0)]
-    [InlineData(0.9, 0.0, false, 0.01)]
-    [InlineData(0.9, 0.3, false, 0.0)]
-    [InlineData(0.9, 0.0, true, 0.05)]
-    public void SGD_follows_pytorch_formulas(double momentum, double dampening, bool nesterov, double wd)
+    [InlineData(0.0, 0.0, false, 0.0, false)]
+    [InlineData(0.9, 0.0, false, 0.01, false)]
+    [InlineData(0.9, 0.3, false, 0.0, false)]
+    [InlineData(0.9, 0.0, true, 0.05, false)]
+    [InlineData(0.0, 0.0, false, 0.0, true)]
+    [InlineData(0.9, 0.0, false, 0.01, true)]
+    [InlineData(0.9, 0.3, false, 0.0, true)]
+    [InlineData(0.9, 0.0, true, 0.05, true)]
+    public void SGD_follows_pytorch_formulas(double momentum, double dampening, bool nesterov, double wd, bool onDevice)
     {
+        using var path = OnDevice(onDevice);
         var p = NewParam(Start);
         using var opt = optim.SGD([p], lr: 0.1, momentum: momentum, dampening: dampening, weight_decay: wd, nesterov: nesterov);
         double[] x = [.. Start];
@@ -171,9 +192,12 @@ public sealed class OptimizerTests
         Assert.Equal(0.5, opt3.param_groups[0].initial_lr);
     }
 
-    [Fact]
-    public void Clip_grad_norm_matches_a_hand_computation()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Clip_grad_norm_matches_a_hand_computation(bool onDevice)
     {
+        using var path = OnDevice(onDevice);
         var a = NewParam([0, 0, 0]);
         var b = NewParam([0, 0]);
         var none = NewParam([0]);

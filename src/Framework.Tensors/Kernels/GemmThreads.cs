@@ -46,13 +46,25 @@ internal static class GemmThreads
     /// <summary>How many parts can run at once (the number of cores).</summary>
     public static int MaxParallelism { get; } = Math.Max(1, Environment.ProcessorCount);
 
+    private static int s_limit = MaxParallelism;
+
+    /// <summary>
+    /// How many threads (the caller included) may run one job's parts: every core until <c>torch.set_num_threads</c>
+    /// caps it. Jobs keep their partition whatever the cap, so results do not change with it.
+    /// </summary>
+    public static int Limit
+    {
+        get => s_limit;
+        set => s_limit = Math.Max(1, value);
+    }
+
     /// <summary>
     /// Runs parts 0..parts-1 of <paramref name="job"/> on the caller and idle workers. When another
     /// caller is using the pool, or only one part is asked for, every part runs on the caller.
     /// </summary>
     public static void Run(IGemmJob job, int parts)
     {
-        if (parts <= 1 || parts > PartMask || MaxParallelism == 1 || t_inJob || !Monitor.TryEnter(s_gate))
+        if (parts <= 1 || parts > PartMask || MaxParallelism == 1 || Limit == 1 || t_inJob || !Monitor.TryEnter(s_gate))
         {
             for (int p = 0; p < parts; p++)
             {
@@ -70,7 +82,7 @@ internal static class GemmThreads
             Volatile.Write(ref s_completed, 0);
             long generation = (Volatile.Read(ref s_claim) >> GenerationShift) + 1;
             Volatile.Write(ref s_claim, generation << GenerationShift | (long)parts << PartsShift);
-            int wake = Math.Min(parts - 1, workers.Length);
+            int wake = Math.Min(parts - 1, Math.Min(workers.Length, Limit - 1));
             for (int w = 0; w < wake; w++)
             {
                 workers[w].Signal();

@@ -8,4 +8,4 @@ if (args.Length == 3 && args[0] == TorchPeerBenchmark.WorkerCommand)
     // A worker process of the torch-peer suite (started by it, not by hand).
     return TorchPeerBenchmark.Serve(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
 }
-return BenchmarkCli.Run(args, [new GemmBenchmark(), new TrainStepBenchmark(), new PolicyBenchmark(), new PpoBenchmark(), new TorchPeerBenchmark(), new ServeBenchmark(), new AttentionBenchmark()]);
+return BenchmarkCli.Run(args, [new GemmBenchmark(), new ForwardProfileBenchmark(), new TrainStepBenchmark(), new PolicyBenchmark(), new PpoBenchmark(), new TorchPeerBenchmark(), new ServeBenchmark(), new AttentionBenchmark()]);

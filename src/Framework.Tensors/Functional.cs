@@ -342,7 +342,17 @@ public static partial class torch
             /// </summary>
             public static Tensor scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask = null,
                 double dropout_p = 0, bool is_causal = false, double? scale = null, Tensor? past_key = null, Tensor? past_value = null,
-                Generator? generator = null, bool? fused = null)
+                Generator? generator = null, bool? fused = null) =>
+                ScaledDotProductAttention(query, key, value, attn_mask, dropout_p, is_causal, scale, past_key, past_value, generator, fused, false);
+
+            /// <summary>
+            /// <see cref="scaled_dot_product_attention"/>; with <paramref name="headsLast"/> the composed path's output
+            /// [B, H, Tq, Dv] is a transposed view of a contiguous [B, Tq, H, Dv] buffer that the last product writes
+            /// directly (same values, bit for bit), so merging the heads back into [B, Tq, H·Dv] is a view, not a copy.
+            /// </summary>
+            internal static Tensor ScaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask,
+                double dropout_p, bool is_causal, double? scale, Tensor? past_key, Tensor? past_value,
+                Generator? generator, bool? fused, bool headsLast)
             {
                 if ((past_key is null) != (past_value is null))
                 {
@@ -409,7 +419,7 @@ public static partial class torch
                     attn.Dispose();
                     attn = dropped;
                 }
-                var output = attn.matmul(v);
+                var output = headsLast ? attn.MatMulHeadsLast(v) : attn.matmul(v);
                 attn.Dispose();
                 DisposeConcatenated(k, key, v, value);
                 return output;

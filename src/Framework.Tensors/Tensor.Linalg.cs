@@ -32,7 +32,28 @@ public static partial class torch
             return a2 is not null ? r.squeeze(-2) : r.squeeze(-1);
         }
 
-        private static Tensor MatMulCore(Tensor a, Tensor b)
+        /// <summary>
+        /// <see cref="matmul"/> of [B, H, M, K] by [B, H, K, N] (attention's probabilities by its values) written into a
+        /// contiguous [B, M, H, N] buffer; returns the [B, H, M, N] view of it. Each entry is the same GEMM as in
+        /// <see cref="matmul"/> with another row stride for C, so the values are bitwise the same; merging the heads
+        /// afterwards (<c>transpose(1, 2).reshape(B, M, H·N)</c>) is then a view instead of a copy. Other shapes and
+        /// non-CPU backends take <see cref="matmul"/>.
+        /// </summary>
+        internal Tensor MatMulHeadsLast(Tensor other)
+        {
+            if (shapeI.Length != 4 || other.shapeI.Length != 4 || dtype != other.dtype || dtype is not (ScalarType.Float32 or ScalarType.Float64)
+                || Backend is not Backends.Cpu.CpuBackend || other.Backend is not Backends.Cpu.CpuBackend
+                || shapeI[0] != other.shapeI[0] || shapeI[1] != other.shapeI[1] || shapeI[3] != other.shapeI[2])
+            {
+                return matmul(other);
+            }
+            int bs = shapeI[0], h = shapeI[1], m = shapeI[2], n = other.shapeI[3];
+            using var store = Empty([bs, m, h, n], dtype, device);
+            var c = new Tensor(store.storage, [bs, h, m, n], [m * h * n, n, h * n, 1], 0);
+            return MatMulCore(this, other, c);
+        }
+
+        private static Tensor MatMulCore(Tensor a, Tensor b, Tensor? into = null)
         {
             int ra = a.shapeI.Length, rb = b.shapeI.Length;
             int m = a.shapeI[ra - 2], k = a.shapeI[ra - 1], k2 = b.shapeI[rb - 2], n = b.shapeI[rb - 1];
@@ -44,7 +65,7 @@ public static partial class torch
             int[] full(int x, int y) => [.. batch, x, y];
             var aShape = full(m, k);
             var bShape = full(k, n);
-            var c = Empty(full(m, n), a.dtype, a.device);
+            var c = into ?? Empty(full(m, n), a.dtype, a.device);
             using (var av = new Tensor(a.storage, aShape, Shapes.BroadcastStrides(a.shapeI, a.stridesI, aShape), a.offset))
             using (var bv = new Tensor(b.storage, bShape, Shapes.BroadcastStrides(b.shapeI, b.stridesI, bShape), b.offset))
             {

@@ -8,8 +8,9 @@ internal interface IGemmJob
 }
 
 /// <summary>
-/// A tiny pool of worker threads for GEMM (one per extra core, started lazily) that sleep between
-/// jobs. Unlike Parallel.For it allocates nothing per call.
+/// A tiny pool of worker threads for GEMM and the elementwise and row-wise kernels (<c>Par.For</c>; one thread per
+/// extra core, started lazily) that sleep between jobs. Unlike Parallel.For it allocates nothing per call and
+/// keeps one set of threads warm for every kernel.
 /// </summary>
 /// <remarks>
 /// The split of a job into parts is fixed by the caller; which thread runs a part is not: the
@@ -37,8 +38,25 @@ internal static class GemmThreads
     private static int s_completed;
     private static Exception? s_failure;
 
+    // Set while this thread runs parts of a job: a job's part that itself asks for threads (a GEMM inside a
+    // Par.For part) runs inline instead of re-entering the gate, which Monitor would let the caller do.
+    [ThreadStatic]
+    private static bool t_inJob;
+
     /// <summary>How many parts can run at once (the number of cores).</summary>
     public static int MaxParallelism { get; } = Math.Max(1, Environment.ProcessorCount);
+
+    private static int s_limit = MaxParallelism;
+
+    /// <summary>
+    /// How many threads (the caller included) may run one job's parts: every core until <c>torch.set_num_threads</c>
+    /// caps it. Jobs keep their partition whatever the cap, so results do not change with it.
+    /// </summary>
+    public static int Limit
+    {
+        get => s_limit;
+        set => s_limit = Math.Max(1, value);
+    }
 
     /// <summary>
     /// Runs parts 0..parts-1 of <paramref name="job"/> on the caller and idle workers. When another
@@ -46,7 +64,7 @@ internal static class GemmThreads
     /// </summary>
     public static void Run(IGemmJob job, int parts)
     {
-        if (parts <= 1 || parts > PartMask || MaxParallelism == 1 || !Monitor.TryEnter(s_gate))
+        if (parts <= 1 || parts > PartMask || MaxParallelism == 1 || Limit == 1 || t_inJob || !Monitor.TryEnter(s_gate))
         {
             for (int p = 0; p < parts; p++)
             {
@@ -64,13 +82,21 @@ internal static class GemmThreads
             Volatile.Write(ref s_completed, 0);
             long generation = (Volatile.Read(ref s_claim) >> GenerationShift) + 1;
             Volatile.Write(ref s_claim, generation << GenerationShift | (long)parts << PartsShift);
-            int wake = Math.Min(parts - 1, workers.Length);
+            int wake = Math.Min(parts - 1, Math.Min(workers.Length, Limit - 1));
             for (int w = 0; w < wake; w++)
             {
                 workers[w].Signal();
             }
 
-            ClaimAndRun(job);
+            t_inJob = true;
+            try
+            {
+                ClaimAndRun(job);
+            }
+            finally
+            {
+                t_inJob = false;
+            }
 
             // A claimed part is running on another core: spin briefly, then yield (never sleep, which
             // would cost a millisecond).
@@ -159,7 +185,9 @@ internal static class GemmThreads
             {
                 // SemaphoreSlim spins briefly itself before it blocks.
                 _wake.Wait();
+                t_inJob = true;
                 ClaimAndRun(null);
+                t_inJob = false;
             }
         }
     }

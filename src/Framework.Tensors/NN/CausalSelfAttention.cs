@@ -67,7 +67,7 @@ public sealed class CausalSelfAttention : Module<Tensor, Tensor>
         Tensor y;
         if (cache is null)
         {
-            y = functional.scaled_dot_product_attention(q, k, v, is_causal: true);
+            y = functional.ScaledDotProductAttention(q, k, v, null, 0, true, null, null, null, null, null, headsLast: true);
         }
         else
         {
@@ -75,9 +75,10 @@ public sealed class CausalSelfAttention : Module<Tensor, Tensor>
             using (keys)
             using (values)
             {
-                y = functional.scaled_dot_product_attention(q, keys, values, is_causal: true);
+                y = functional.ScaledDotProductAttention(q, keys, values, null, 0, true, null, null, null, null, null, headsLast: true);
             }
         }
+        // On the managed backend's composed path y is a view of a [B, T, H, hd] buffer: the merge below is a view.
         using (y)
         using (var yt = y.transpose(1, 2))
         using (var merged = yt.reshape(b, t, d_model))

@@ -9,8 +9,7 @@ public class ThreadingTests
 {
     private static double[][] Run(int threads)
     {
-        int saved = get_num_threads();
-        set_num_threads(threads);
+        var threadsSetting = new NumThreads(threads);
         try
         {
             var g = new Generator(21);
@@ -33,7 +32,7 @@ public class ThreadingTests
         }
         finally
         {
-            set_num_threads(saved);
+            threadsSetting.Dispose();
         }
     }
 
@@ -54,8 +53,7 @@ public class ThreadingTests
     [Fact]
     public void KernelErrorsSurfaceFromParallelLoops()
     {
-        int saved = get_num_threads();
-        set_num_threads(3);
+        var threadsSetting = new NumThreads(3);
         try
         {
             var logits = zeros(20000, 4);
@@ -65,7 +63,25 @@ public class ThreadingTests
         }
         finally
         {
-            set_num_threads(saved);
+            threadsSetting.Dispose();
         }
+    }
+
+    [Fact]
+    public void Set_num_threads_one_keeps_every_gemm_part_on_the_calling_thread()
+    {
+        var job = new ThreadRecorder(8);
+        using (new NumThreads(1))
+        {
+            AlignFx.Tensors.Kernels.GemmThreads.Run(job, 8);
+        }
+        Assert.All(job.Threads, id => Assert.Equal(Environment.CurrentManagedThreadId, id));
+    }
+
+    private sealed class ThreadRecorder(int parts) : AlignFx.Tensors.Kernels.IGemmJob
+    {
+        public int[] Threads { get; } = new int[parts];
+
+        public void Execute(int part) => Threads[part] = Environment.CurrentManagedThreadId;
     }
 }

@@ -1,4 +1,5 @@
 using AlignFx.Tensors.Tests.Autograd;
+using AlignFx.Tensors.Tests.Core;
 using static AlignFx.Tensors.torch;
 using F = AlignFx.Tensors.torch.nn.functional;
 
@@ -179,8 +180,7 @@ public sealed class FusedAttentionTests
     {
         float[][] Run(int threads)
         {
-            int saved = get_num_threads();
-            set_num_threads(threads);
+            var threadsSetting = new NumThreads(threads);
             try
             {
                 var g = new Generator(12);
@@ -194,7 +194,7 @@ public sealed class FusedAttentionTests
             }
             finally
             {
-                set_num_threads(saved);
+                threadsSetting.Dispose();
             }
         }
 

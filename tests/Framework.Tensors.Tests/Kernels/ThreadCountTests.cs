@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using AlignFx.Reference;
 using AlignFx.Tensors.Optim;
+using AlignFx.Tensors.Tests.Core;
 using static AlignFx.Tensors.torch;
 
 namespace AlignFx.Tensors.Tests.Kernels;
@@ -19,8 +20,7 @@ public sealed class ThreadCountTests
 
     private static string TrainingHash(int threads)
     {
-        int saved = get_num_threads();
-        set_num_threads(threads);
+        var threadsSetting = new NumThreads(threads);
         try
         {
             var generator = new Generator(0);
@@ -47,7 +47,7 @@ public sealed class ThreadCountTests
         }
         finally
         {
-            set_num_threads(saved);
+            threadsSetting.Dispose();
         }
     }
 
@@ -67,8 +67,7 @@ public sealed class ThreadCountTests
     {
         float[] Run(int threads, bool adam)
         {
-            int saved = get_num_threads();
-            set_num_threads(threads);
+            var threadsSetting = new NumThreads(threads);
             try
             {
                 var g = new Generator(5);
@@ -83,7 +82,7 @@ public sealed class ThreadCountTests
             }
             finally
             {
-                set_num_threads(saved);
+                threadsSetting.Dispose();
             }
         }
 

@@ -208,7 +208,15 @@ internal sealed partial class CpuBackend
                     expect *= c.shapeI[i];
                 }
             }
-            if (batchRank == 0 || (bShared && aFoldable))
+            // C is contiguous, except for attention's heads-last output (rows of each entry strided, columns contiguous),
+            // which only the batched path below writes.
+            bool cContiguous = c.is_contiguous();
+            int ldc = c.stridesI[rank - 1] == 1 && c.stridesI[rank - 2] >= n ? c.stridesI[rank - 2] : -1;
+            if (!cContiguous && (ldc < 0 || batchRank == 0))
+            {
+                throw new ArgumentException("matmul writes a contiguous output, or batch entries with contiguous rows.");
+            }
+            if (cContiguous && (batchRank == 0 || (bShared && aFoldable)))
             {
                 Gemm1(a, a.offset, ta, lda, b, b.offset, tb, ldb, c, c.offset, m * batch, n, k, alpha, beta);
                 return;
@@ -225,12 +233,12 @@ internal sealed partial class CpuBackend
             if (c.dtype == ScalarType.Float32)
             {
                 Gemm.MultiplyBatchedOffsets(GemmOptions.Default, ta, tb, m, n, k, (float)alpha, a.Raw<float>(), lda, offA,
-                    b.Raw<float>(), ldb, offB, (float)beta, c.Raw<float>(), n, offC);
+                    b.Raw<float>(), ldb, offB, (float)beta, c.Raw<float>(), ldc, offC);
             }
             else if (c.dtype == ScalarType.Float64)
             {
                 Gemm.MultiplyBatchedOffsets(GemmOptions.Default, ta, tb, m, n, k, alpha, a.Raw<double>(), lda, offA,
-                    b.Raw<double>(), ldb, offB, beta, c.Raw<double>(), n, offC);
+                    b.Raw<double>(), ldb, offB, beta, c.Raw<double>(), ldc, offC);
             }
             else
             {

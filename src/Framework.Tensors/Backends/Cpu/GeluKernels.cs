@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace AlignFx.Tensors.Backends.Cpu;
@@ -43,7 +45,104 @@ internal static class GeluKernels
     }
 
     /// <summary>d = x Phi(x).</summary>
+    /// <remarks>
+    /// The same arithmetic as <see cref="ErfForwardReference"/>, element for element and in the same order (every
+    /// multiply, add and divide is one IEEE float32 operation, no fused multiply-add), but in two vector passes over
+    /// each block instead of two dozen TensorPrimitives passes; the exponential is still TensorPrimitives.Exp over
+    /// the same block spans, so its vector and tail paths see the same elements. Bitwise equal to the reference
+    /// (tested on random and special values).
+    /// </remarks>
     public static void ErfForward(ReadOnlySpan<float> x, Span<float> d)
+    {
+        Span<float> e = stackalloc float[Block];
+        Span<float> g = stackalloc float[Block];
+        for (int s = 0; s < x.Length; s += Block)
+        {
+            int n = Math.Min(Block, x.Length - s);
+            var xs = x.Slice(s, n);
+            var en = e[..n];
+            var gn = g[..n];
+            PolyAndGaussArgument(xs, en, gn);
+            TP.Exp(gn, gn);
+            Combine(xs, en, gn, d.Slice(s, n));
+        }
+    }
+
+    /// <summary>
+    /// e = poly(t) t with t = 1 / (1 + p |x|/sqrt 2) (Abramowitz–Stegun 7.1.26, Horner), g = -(|x|/sqrt 2)^2.
+    /// </summary>
+    private static void PolyAndGaussArgument(ReadOnlySpan<float> x, Span<float> e, Span<float> g)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float xr = ref MemoryMarshal.GetReference(x);
+            ref float er = ref MemoryMarshal.GetReference(e);
+            ref float gr = ref MemoryMarshal.GetReference(g);
+            var sign = Vector256.Create(-0f);
+            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var a = Vector256.Abs(Vector256.LoadUnsafe(ref xr, (nuint)i)) * InvSqrt2;
+                var t = Vector256<float>.One / (a * 0.3275911f + Vector256<float>.One);
+                var p = t * 1.061405429f;
+                p = p + Vector256.Create(-1.453152027f);
+                p = p * t;
+                p = p + Vector256.Create(1.421413741f);
+                p = p * t;
+                p = p + Vector256.Create(-0.284496736f);
+                p = p * t;
+                p = p + Vector256.Create(0.254829592f);
+                p = p * t;
+                p.StoreUnsafe(ref er, (nuint)i);
+                Vector256.Xor(a * a, sign).StoreUnsafe(ref gr, (nuint)i);
+            }
+        }
+        for (; i < x.Length; i++)
+        {
+            float a = MathF.Abs(x[i]) * InvSqrt2;
+            float t = 1f / (a * 0.3275911f + 1f);
+            float p = t * 1.061405429f;
+            p = p + -1.453152027f;
+            p = p * t;
+            p = p + 1.421413741f;
+            p = p * t;
+            p = p + -0.284496736f;
+            p = p * t;
+            p = p + 0.254829592f;
+            p = p * t;
+            e[i] = p;
+            g[i] = -(a * a);
+        }
+    }
+
+    /// <summary>d = 0.5 x (1 + copysign(1 - e g, x)), g holding exp(-x^2/2).</summary>
+    private static void Combine(ReadOnlySpan<float> x, ReadOnlySpan<float> e, ReadOnlySpan<float> g, Span<float> d)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float xr = ref MemoryMarshal.GetReference(x);
+            ref float er = ref MemoryMarshal.GetReference(e);
+            ref float gr = ref MemoryMarshal.GetReference(g);
+            ref float dr = ref MemoryMarshal.GetReference(d);
+            var sign = Vector256.Create(-0f);
+            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var xv = Vector256.LoadUnsafe(ref xr, (nuint)i);
+                var erf = Vector256<float>.One - Vector256.LoadUnsafe(ref er, (nuint)i) * Vector256.LoadUnsafe(ref gr, (nuint)i);
+                erf = Vector256.ConditionalSelect(sign, xv, erf);
+                ((erf + Vector256<float>.One) * xv * 0.5f).StoreUnsafe(ref dr, (nuint)i);
+            }
+        }
+        for (; i < x.Length; i++)
+        {
+            float erf = MathF.CopySign(1f - e[i] * g[i], x[i]);
+            d[i] = (erf + 1f) * x[i] * 0.5f;
+        }
+    }
+
+    /// <summary>The former d = x Phi(x): one TensorPrimitives pass per operation (kept as the tests' reference).</summary>
+    internal static void ErfForwardReference(ReadOnlySpan<float> x, Span<float> d)
     {
         Span<float> e = stackalloc float[Block];
         Span<float> g = stackalloc float[Block];

@@ -1,4 +1,5 @@
 using System.Numerics;
+using AlignFx.Tensors.Kernels;
 using static AlignFx.Tensors.torch;
 
 namespace AlignFx.Tensors.Backends.Cpu;
@@ -252,17 +253,25 @@ internal static class Par
         }
         try
         {
-            Parallel.For(0, chunks, c =>
-            {
-                int s = (int)((long)n * c / chunks), e = (int)((long)n * (c + 1) / chunks);
-                body(s, e - s);
-            });
+            // The GEMM's worker threads: the caller claims parts too, so a worker the OS schedules late costs
+            // nothing (the caller runs its part), and one set of threads serves GEMM and these kernels alike.
+            GemmThreads.Run(new ForJob(n, chunks, body), chunks);
         }
         catch (AggregateException ex) when (ex.InnerExceptions.Count >= 1)
         {
             // Surface the kernel's own exception (e.g. an index out of range), as the single-threaded path does.
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
             throw;
+        }
+    }
+
+    /// <summary>Chunk c of [0, n) in <c>chunks</c> fixed contiguous pieces.</summary>
+    private sealed class ForJob(int n, int chunks, Action<int, int> body) : IGemmJob
+    {
+        public void Execute(int part)
+        {
+            int s = (int)((long)n * part / chunks), e = (int)((long)n * (part + 1) / chunks);
+            body(s, e - s);
         }
     }
 }
